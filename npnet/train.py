@@ -1,0 +1,168 @@
+"""Mini-batch SGD training on MNIST, the book's ``train_neuralnet.py`` as functions.
+
+The loop is a generator, :func:`sgd_training`, that yields one :class:`EpochReport` per epoch, so that a caller can
+run npnet and its PyTorch twin in lockstep (``zip`` the two generators) and print them side by side. Mini-batches
+come from a precomputed :func:`minibatch_schedule`, so that two trainers given the same schedule see the very same
+samples in the same order.
+
+Book semantics kept: samples are drawn with replacement (``np.random.choice(train_size, batch_size)``); the loss
+recorded for iteration ``i`` is the mini-batch loss *after* that iteration's update; accuracy on the full training
+and test sets is evaluated after the update of every iteration ``i`` with ``i % iter_per_epoch == 0``
+(``iter_per_epoch = max(train_size / batch_size, 1)``), which gives 17 reports for 10000 iterations.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+import numpy as np
+
+from npnet.nets import TwoLayerNet
+from npnet.progress import ProgressBar
+from npnet.rng import SeedLike, as_generator
+
+
+@dataclass(frozen=True)
+class EpochReport:
+    """Accuracies after the update of iteration ``iteration`` (the ``epoch``-th report, from 0)."""
+
+    epoch: int
+    iteration: int
+    train_acc: float
+    test_acc: float
+    loss: float
+    """The mini-batch loss recorded at that iteration."""
+
+
+@dataclass
+class History:
+    """What a training run records: every iteration's loss and every epoch's accuracies."""
+
+    train_loss_list: list[float] = field(default_factory=list)
+    train_acc_list: list[float] = field(default_factory=list)
+    test_acc_list: list[float] = field(default_factory=list)
+    reports: list[EpochReport] = field(default_factory=list)
+
+
+def minibatch_schedule(train_size: int, batch_size: int, iters_num: int, rng: SeedLike) -> np.ndarray:
+    """Indices of every mini-batch, shape ``(iters_num, batch_size)``, drawn uniformly with replacement."""
+    if train_size < 1 or batch_size < 1 or iters_num < 0:
+        raise ValueError(f"need train_size >= 1, batch_size >= 1, iters_num >= 0; got {train_size}, "
+                         f"{batch_size}, {iters_num}")
+    return as_generator(rng).integers(0, train_size, size=(iters_num, batch_size))
+
+
+def iterations_per_epoch(train_size: int, batch_size: int) -> int:
+    """The book's ``max(train_size / batch_size, 1)``, rounded up to a whole number of iterations.
+
+    The book compares ``i % iter_per_epoch == 0`` with a float, which never holds again after ``i = 0`` when the
+    epoch is not a whole number of batches (e.g. 300 samples in batches of 200); rounding up keeps one report per
+    pass over the data.
+    """
+    return max(math.ceil(train_size / batch_size), 1)
+
+
+def check_training_data(x_train: np.ndarray, t_train: np.ndarray, x_test: np.ndarray, t_test: np.ndarray) -> None:
+    """Raise ``ValueError`` if samples and labels do not pair up."""
+    for split, x, t in (("train", x_train, t_train), ("test", x_test, t_test)):
+        if len(x) != len(t):
+            raise ValueError(f"{split} set: {len(x)} samples but {len(t)} labels")
+        if len(x) == 0:
+            raise ValueError(f"{split} set is empty")
+
+
+def run_schedule(step: Callable[[np.ndarray, np.ndarray], float], accuracy: Callable[[np.ndarray, np.ndarray], float],
+                 x_train: np.ndarray, t_train: np.ndarray, x_test: np.ndarray, t_test: np.ndarray,
+                 schedule: np.ndarray, history: History | None = None,
+                 progress: ProgressBar | None = None) -> Iterator[EpochReport]:
+    """The loop every trainer shares: one ``step`` per mini-batch of ``schedule``, a report per epoch.
+
+    Args:
+        step: trains on one mini-batch ``(x_batch, t_batch)`` and returns the loss to record.
+        accuracy: ``accuracy(x, t)`` of the model being trained, evaluated on the full training and test sets.
+        schedule: mini-batch indices, shape ``(iters_num, batch_size)`` (see :func:`minibatch_schedule`).
+        history: if given, every iteration's loss and every report are appended to it.
+        progress: if given, advanced once per iteration.
+    """
+    check_training_data(x_train, t_train, x_test, t_test)
+    schedule = np.asarray(schedule)
+    if schedule.ndim != 2 or not np.issubdtype(schedule.dtype, np.integer):
+        raise ValueError(f"schedule must be integer indices of shape (iters_num, batch_size), got "
+                         f"{schedule.dtype} {schedule.shape}")
+    iter_per_epoch = iterations_per_epoch(len(x_train), schedule.shape[1])
+    for i, batch_mask in enumerate(schedule):
+        loss = float(step(x_train[batch_mask], t_train[batch_mask]))
+        if history is not None:
+            history.train_loss_list.append(loss)
+        if progress is not None:
+            progress.update()
+        if i % iter_per_epoch == 0:
+            report = EpochReport(i // iter_per_epoch, i, accuracy(x_train, t_train), accuracy(x_test, t_test), loss)
+            if history is not None:
+                history.train_acc_list.append(report.train_acc)
+                history.test_acc_list.append(report.test_acc)
+                history.reports.append(report)
+            yield report
+
+
+def sgd_training(network: Any, x_train: np.ndarray, t_train: np.ndarray, x_test: np.ndarray,
+                 t_test: np.ndarray, schedule: np.ndarray, learning_rate: float = 0.1,
+                 history: History | None = None, progress: ProgressBar | None = None) -> Iterator[EpochReport]:
+    """Train ``network`` in place by plain SGD, ``W <- W - learning_rate * dL/dW``, yielding per-epoch reports.
+
+    ``network`` has ``params``, ``gradient(x, t)``, ``loss(x, t)`` and ``accuracy(x, t)``; the other arguments are
+    :func:`run_schedule`'s.
+    """
+    def step(x_batch: np.ndarray, t_batch: np.ndarray) -> float:
+        grads = network.gradient(x_batch, t_batch)
+        for key in network.params:
+            network.params[key] -= learning_rate * grads[key]
+        return float(network.loss(x_batch, t_batch))
+
+    return run_schedule(step, network.accuracy, x_train, t_train, x_test, t_test, schedule, history, progress)
+
+
+def format_report(report: EpochReport) -> str:
+    """One line: ``epoch  3 (iter   1800) | loss 0.2345 | train acc 0.9312 | test acc 0.9301``."""
+    return (f"epoch {report.epoch:2d} (iter {report.iteration:6d}) | loss {report.loss:.4f} | "
+            f"train acc {report.train_acc:.4f} | test acc {report.test_acc:.4f}")
+
+
+def train_network(network: Any, x_train: np.ndarray, t_train: np.ndarray, x_test: np.ndarray, t_test: np.ndarray,
+                  iters_num: int = 10000, batch_size: int = 100, learning_rate: float = 0.1, rng: SeedLike = None,
+                  verbose: bool = True, stream: TextIO | None = None) -> History:
+    """Run :func:`sgd_training` to the end and return its :class:`History`.
+
+    With ``verbose``, one line per epoch goes to ``stream`` (stdout by default), and a progress bar is drawn on
+    stderr when it is a terminal.
+    """
+    out = stream if stream is not None else sys.stdout
+    schedule = minibatch_schedule(len(x_train), batch_size, iters_num, rng)
+    history = History()
+    with ProgressBar(iters_num, "training", enabled=None if verbose else False) as bar:
+        for report in sgd_training(network, x_train, t_train, x_test, t_test, schedule, learning_rate, history,
+                                   bar):
+            if verbose:
+                bar.clear()
+                print(format_report(report), file=out, flush=True)
+    return history
+
+
+def train_two_layer_net(x_train: np.ndarray, t_train: np.ndarray, x_test: np.ndarray, t_test: np.ndarray,
+                        hidden_size: int = 50, activation: str = "relu", iters_num: int = 10000,
+                        batch_size: int = 100, learning_rate: float = 0.1, seed: int = 0,
+                        verbose: bool = True) -> tuple[TwoLayerNet, History]:
+    """The book's ``train_neuralnet.py``: a 784-50-10 :class:`TwoLayerNet` trained by SGD, seeded.
+
+    The seed makes the initial weights (first draw) and the mini-batch schedule (second draw) repeatable.
+    """
+    gen = as_generator(seed)
+    network = TwoLayerNet(x_train[0].size, hidden_size, int(np.max(t_train)) + 1 if np.ndim(t_train) == 1
+                          else t_train.shape[1], activation=activation, rng=gen)
+    history = train_network(network, x_train, t_train, x_test, t_test, iters_num, batch_size, learning_rate,
+                            rng=gen, verbose=verbose)
+    return network, history

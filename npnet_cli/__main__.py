@@ -1,0 +1,3 @@
+from npnet_cli.main import main
+
+raise SystemExit(main())
