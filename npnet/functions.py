@@ -69,6 +69,16 @@ def softmax(x: np.ndarray) -> np.ndarray:
     return e / np.sum(e, axis=-1, keepdims=True)
 
 
+def log_softmax(x: np.ndarray) -> np.ndarray:
+    """``log(softmax(x))`` over the last axis, computed as ``x - max - log(sum(exp(x - max)))``.
+
+    Finite wherever ``x`` is, even where ``softmax(x)`` underflows to 0.
+    """
+    x = as_float_array(x, "x")
+    shifted = x - np.max(x, axis=-1, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
+
+
 def sum_squared_error(y: np.ndarray, t: np.ndarray) -> float:
     """``0.5 * sum((y - t) ** 2)`` over every element (not averaged over the batch, as in the book)."""
     y = as_float_array(y, "y")

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from npnet._validate import as_float_array, check_shape, labels_as_indices
-from npnet.functions import CROSS_ENTROPY_DELTA, cross_entropy_error, sigmoid, softmax
+from npnet.functions import CROSS_ENTROPY_DELTA, cross_entropy_error, log_softmax, sigmoid, softmax
 
 
 class MulLayer:
@@ -119,7 +119,8 @@ class SoftmaxWithLoss:
     Forward: ``y = softmax(x)``, ``loss = mean_i -log(y[i, t_i] + delta)`` (the book's ``delta = 1e-7``).
     Backward: ``dx = dout * (y - onehot(t)) / N``, the exact gradient of the cross entropy *without* ``delta``
     (PyTorch's ``F.cross_entropy``), as the book's layer computes it. ``delta=0`` makes forward and backward the
-    same function.
+    same function: the loss is then computed as ``-mean(log_softmax(x)[i, t_i])``, PyTorch's ``F.cross_entropy``,
+    which stays finite where ``softmax`` underflows.
     """
 
     def __init__(self, delta: float = CROSS_ENTROPY_DELTA) -> None:
@@ -135,7 +136,11 @@ class SoftmaxWithLoss:
         labels_as_indices(t, x.shape)  # validate before remembering anything
         self.t = np.asarray(t)
         self.y = softmax(x)
-        self.loss = cross_entropy_error(self.y, self.t, self.delta)
+        if self.delta == 0:
+            idx = labels_as_indices(self.t, x.shape)
+            self.loss = float(-np.mean(log_softmax(x)[np.arange(x.shape[0]), idx]))
+        else:
+            self.loss = cross_entropy_error(self.y, self.t, self.delta)
         return self.loss
 
     def backward(self, dout: float = 1) -> np.ndarray:

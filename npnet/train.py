@@ -126,6 +126,18 @@ def sgd_training(network: Any, x_train: np.ndarray, t_train: np.ndarray, x_test:
     return run_schedule(step, network.accuracy, x_train, t_train, x_test, t_test, schedule, history, progress)
 
 
+def lockstep(*runs: Iterator[EpochReport]) -> Iterator[tuple[EpochReport, ...]]:
+    """``zip`` of several training runs that also finishes every run's steps after its last report.
+
+    Plain ``zip`` stops at the first exhausted generator and leaves the others suspended at their last report, so
+    the steps after the last report would run on one side only.
+    """
+    yield from zip(*runs)
+    for run in runs:
+        for _ in run:
+            pass
+
+
 def format_report(report: EpochReport) -> str:
     """One line: ``epoch  3 (iter   1800) | loss 0.2345 | train acc 0.9312 | test acc 0.9301``."""
     return (f"epoch {report.epoch:2d} (iter {report.iteration:6d}) | loss {report.loss:.4f} | "

@@ -17,7 +17,7 @@ from npnet.datasets import load_mnist
 from npnet.nets import TwoLayerNet
 from npnet.progress import ProgressBar
 from npnet.rng import as_generator
-from npnet.train import minibatch_schedule, sgd_training
+from npnet.train import lockstep, minibatch_schedule, sgd_training
 
 HEADER = (f"{'epoch':>5} {'iter':>6} | {'npnet train':>11} {'test':>7} | {'torch train':>11} {'test':>7} | "
           f"{'max |W_np - W_torch|':>20}")
@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     final = None
     with bar:
-        for reports in zip(*runs):
+        for reports in lockstep(*runs):
             bar.clear()
             final = reports
             ours = reports[0]

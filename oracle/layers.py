@@ -130,7 +130,8 @@ class Affine(AutogradLayer):
 class SoftmaxWithLoss:
     """The book's softmax-with-loss layer in PyTorch.
 
-    Reported loss: ``F.nll_loss(torch.log(F.softmax(x) + delta), t)``, the book's formula with its ``delta``.
+    Reported loss: ``F.nll_loss(torch.log(F.softmax(x) + delta), t)``, the book's formula with its ``delta``
+    (``F.cross_entropy(x, t)`` when ``delta == 0``).
     Gradient: autograd of ``F.cross_entropy(x, t) * dout``, which is what the book's backward computes
     (``(softmax(x) - onehot(t)) / N``): the book's backward ignores ``delta``, so the twin takes its gradient from
     the delta-free loss rather than from the reported one. With ``delta=0`` the two coincide.
@@ -164,10 +165,13 @@ def book_softmax_cross_entropy(scores: torch.Tensor, t: Any, delta: float) -> tu
     """``(objective, reported)`` for the book's last layer on torch ``scores`` of shape ``(N, C)``.
 
     ``objective = F.cross_entropy(scores, t)`` is what the book's backward differentiates; ``reported`` is the
-    book's forward value ``F.nll_loss(log(softmax(scores) + delta), t)``, computed without autograd.
+    book's forward value ``F.nll_loss(log(softmax(scores) + delta), t)``, computed without autograd, or the
+    objective itself when ``delta == 0``.
     """
     target = labels_to_torch(t, tuple(scores.shape), scores.device)
     objective = F.cross_entropy(scores, target)
+    if delta == 0:
+        return objective, objective.detach()
     with torch.no_grad():
         reported = F.nll_loss(torch.log(F.softmax(scores, dim=1) + delta), target)
     return objective, reported

@@ -26,7 +26,8 @@ def assert_close(actual: Any, expected: Any, name: str, kind: str = "value", dty
                                                                            e64[~np.isfinite(e64)])):
         raise AssertionError(f"{name}: non-finite values differ")
     finite = np.isfinite(e64)
-    miss = np.where(finite, np.abs(a64 - e64), 0.0)
+    with np.errstate(invalid="ignore"):
+        miss = np.where(finite, np.abs(a64 - e64), 0.0)
     allowed = atol + rtol * np.abs(np.where(finite, e64, 0.0))
     bad = miss > allowed
     if np.any(bad):
