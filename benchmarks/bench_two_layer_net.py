@@ -1,7 +1,8 @@
 """Benchmark: the book's 784-50-10 TwoLayerNet, npnet against its PyTorch twin on the CPU, in one process.
 
 Prints times per SGD step and for a full numerical gradient, and every figure as a ratio to the torch twin measured
-in the same run, plus which BLAS library and kernel ran (threadpoolctl). Run: ``python benchmarks/bench_two_layer_net.py``.
+in the same run, plus which BLAS library and kernel ran (threadpoolctl).
+Run: ``python benchmarks/bench_two_layer_net.py``.
 Not a test: timings vary by machine; only the ratios in one run are comparable.
 """
 
@@ -37,8 +38,11 @@ def blas_report() -> str:
         from threadpoolctl import threadpool_info
     except ImportError:
         return "threadpoolctl not installed: BLAS kernel unknown"
-    return "; ".join(f"{i.get('internal_api')} {i.get('version')} ({i.get('architecture')}, "
-                     f"{i.get('num_threads')} threads) in {i.get('prefix')}" for i in threadpool_info())
+    return "; ".join(
+        f"{i.get('internal_api')} {i.get('version')} ({i.get('architecture')}, "
+        f"{i.get('num_threads')} threads) in {i.get('prefix')}"
+        for i in threadpool_info()
+    )
 
 
 def main() -> None:
@@ -66,12 +70,13 @@ def main() -> None:
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; numpy {np.__version__}")
     t_np = best_of(npnet_step, args.repeat, 200)
     t_torch = best_of(torch_step, args.repeat, 200)
-    print(f"SGD step, batch 100, float64: npnet {t_np * 1e6:8.1f} us | torch twin {t_torch * 1e6:8.1f} us | "
-          f"npnet/torch {t_np / t_torch:.2f}")
+    print(
+        f"SGD step, batch 100, float64: npnet {t_np * 1e6:8.1f} us | torch twin {t_torch * 1e6:8.1f} us | "
+        f"npnet/torch {t_np / t_torch:.2f}"
+    )
     small = TwoLayerNet(784, 50, 10, rng=0)
     t_num = best_of(lambda: small.numerical_gradient(x[:3], t[:3]), 1, 1)
-    print(f"full numerical gradient (39760 parameters, batch 3): {t_num:.1f} s "
-          f"= {t_num / t_torch:.0f} torch steps")
+    print(f"full numerical gradient (39760 parameters, batch 3): {t_num:.1f} s = {t_num / t_torch:.0f} torch steps")
 
 
 if __name__ == "__main__":

@@ -40,8 +40,9 @@ def labels_as_indices(t: Any, y_shape: tuple[int, ...]) -> np.ndarray:
             t = t.astype(np.int64)
         bad = (t < 0) | (t >= c)
         if np.any(bad):
-            raise ValueError(f"index labels must lie in [0, {c}); got {t[np.argmax(bad)]} at position "
-                             f"{int(np.argmax(bad))}")
+            raise ValueError(
+                f"index labels must lie in [0, {c}); got {t[np.argmax(bad)]} at position {int(np.argmax(bad))}"
+            )
         return t.astype(np.intp, copy=False)
     raise ValueError(f"labels must be one-hot with shape {(n, c)} or indices with shape {(n,)}; got shape {t.shape}")
 

@@ -70,16 +70,22 @@ def read_verified_bytes(data_dir: Path, name: str) -> bytes:
         try:
             data = gzip.decompress(gz_path.read_bytes())
         except (OSError, EOFError, zlib.error) as exc:
-            raise MnistFileError(f"{gz_path}: cannot be decompressed ({exc}); the file is truncated or corrupt")
+            raise MnistFileError(
+                f"{gz_path}: cannot be decompressed ({exc}); the file is truncated or corrupt"
+            ) from exc
     elif raw_path.is_file():
         path, data = raw_path, raw_path.read_bytes()
     else:
-        raise MnistFileError(f"MNIST file {name}.gz (or {name}) not found in {data_dir}; set data_dir= or "
-                             f"${DATA_DIR_ENV} to a folder holding the four IDX files")
+        raise MnistFileError(
+            f"MNIST file {name}.gz (or {name}) not found in {data_dir}; set data_dir= or "
+            f"${DATA_DIR_ENV} to a folder holding the four IDX files"
+        )
     digest = hashlib.sha256(data).hexdigest()
     if digest != SHA256[name]:
-        raise MnistFileError(f"{path}: SHA-256 of the decompressed data is {digest}, expected {SHA256[name]} "
-                             f"({len(data)} bytes read); the file is truncated, corrupt or not MNIST's {name}")
+        raise MnistFileError(
+            f"{path}: SHA-256 of the decompressed data is {digest}, expected {SHA256[name]} "
+            f"({len(data)} bytes read); the file is truncated, corrupt or not MNIST's {name}"
+        )
     return data
 
 
@@ -117,17 +123,21 @@ def _one_hot(labels: np.ndarray, classes: int = 10) -> np.ndarray:
     return out
 
 
-def _prepare(images: np.ndarray, labels: np.ndarray, normalize: bool, flatten: bool,
-             one_hot_label: bool) -> tuple[np.ndarray, np.ndarray]:
+def _prepare(
+    images: np.ndarray, labels: np.ndarray, normalize: bool, flatten: bool, one_hot_label: bool
+) -> tuple[np.ndarray, np.ndarray]:
     x = images.astype(np.float32) / np.float32(255.0) if normalize else images.copy()
     x = x.reshape(len(x), -1) if flatten else x.reshape(len(x), 1, 28, 28)
     t = _one_hot(labels) if one_hot_label else labels.copy()
     return x, t
 
 
-def load_mnist(normalize: bool = True, flatten: bool = True, one_hot_label: bool = False,
-               data_dir: PathLike | None = None,
-               ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+def load_mnist(
+    normalize: bool = True,
+    flatten: bool = True,
+    one_hot_label: bool = False,
+    data_dir: PathLike | None = None,
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """MNIST as ``((x_train, t_train), (x_test, t_test))``, like the book's ``dataset/mnist.py``.
 
     Args:
@@ -140,8 +150,6 @@ def load_mnist(normalize: bool = True, flatten: bool = True, one_hot_label: bool
         MnistFileError: a file is missing, truncated, corrupt or has the wrong shape.
     """
     raw = _load_raw(resolve_data_dir(data_dir).resolve())
-    train = _prepare(raw["train-images-idx3-ubyte"], raw["train-labels-idx1-ubyte"], normalize, flatten,
-                     one_hot_label)
-    test = _prepare(raw["t10k-images-idx3-ubyte"], raw["t10k-labels-idx1-ubyte"], normalize, flatten,
-                    one_hot_label)
+    train = _prepare(raw["train-images-idx3-ubyte"], raw["train-labels-idx1-ubyte"], normalize, flatten, one_hot_label)
+    test = _prepare(raw["t10k-images-idx3-ubyte"], raw["t10k-labels-idx1-ubyte"], normalize, flatten, one_hot_label)
     return train, test

@@ -40,8 +40,10 @@ def numerical_gradient(f: Callable[[np.ndarray], Any], x: np.ndarray, h: float =
         An array of ``x``'s shape and dtype: ``df/dx[i] = (f(x + h e_i) - f(x - h e_i)) / (2h)``.
     """
     if not isinstance(x, np.ndarray) or not np.issubdtype(x.dtype, np.floating):
-        raise TypeError(f"numerical_gradient: x must be a floating-point numpy array (it is perturbed in place), "
-                        f"got {type(x).__name__} of dtype {getattr(x, 'dtype', None)}")
+        raise TypeError(
+            f"numerical_gradient: x must be a floating-point numpy array (it is perturbed in place), "
+            f"got {type(x).__name__} of dtype {getattr(x, 'dtype', None)}"
+        )
     if not x.flags.writeable:
         raise ValueError("numerical_gradient: x must be writeable; it is perturbed in place and restored")
     grad = np.zeros(x.shape, dtype=np.float64)
@@ -55,8 +57,10 @@ def numerical_gradient(f: Callable[[np.ndarray], Any], x: np.ndarray, h: float =
         f_minus = float(f(x))
         x[idx] = original
         if plus == minus:
-            raise ValueError(f"numerical_gradient: the step h={h} vanishes in {x.dtype} at x{list(idx)} = "
-                             f"{original}; use a larger h or a wider dtype")
+            raise ValueError(
+                f"numerical_gradient: the step h={h} vanishes in {x.dtype} at x{list(idx)} = "
+                f"{original}; use a larger h or a wider dtype"
+            )
         grad[idx] = (f_plus - f_minus) / (float(plus) - float(minus))
     return grad.astype(x.dtype, copy=False)
 
@@ -70,8 +74,9 @@ class GradientDifference(NamedTuple):
     """``max(|backprop - numerical| / max(|backprop| + |numerical|, tiny))`` over the elements."""
 
 
-def compare_gradients(backprop: Mapping[str, np.ndarray],
-                      numerical: Mapping[str, np.ndarray]) -> dict[str, GradientDifference]:
+def compare_gradients(
+    backprop: Mapping[str, np.ndarray], numerical: Mapping[str, np.ndarray]
+) -> dict[str, GradientDifference]:
     """Per-key :class:`GradientDifference` between two gradient dicts with the same keys and shapes."""
     if set(backprop) != set(numerical):
         raise ValueError(f"gradient dicts have different keys: {sorted(backprop)} vs {sorted(numerical)}")

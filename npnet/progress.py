@@ -14,8 +14,9 @@ from typing import TextIO
 class ProgressBar:
     """``with ProgressBar(total, "npnet") as bar: bar.update(k)`` draws ``label [#####.....] k/total``."""
 
-    def __init__(self, total: int, label: str = "", stream: TextIO | None = None, width: int = 30,
-                 enabled: bool | None = None) -> None:
+    def __init__(
+        self, total: int, label: str = "", stream: TextIO | None = None, width: int = 30, enabled: bool | None = None
+    ) -> None:
         self.total = max(int(total), 1)
         self.label = label
         self.stream = stream if stream is not None else sys.stderr

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Union
-
 import numpy as np
 
-SeedLike = Union[int, np.random.Generator, None]
+SeedLike = int | np.random.Generator | None
 
 
 def as_generator(rng: SeedLike) -> np.random.Generator:

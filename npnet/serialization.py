@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, MutableMapping
+from typing import Any
 
 import numpy as np
 
 
 def save_params(params: Mapping[str, np.ndarray], path: str | os.PathLike[str]) -> None:
     """Write every array of ``params`` under its own name (``W1``, ``b1``, ...) to an ``.npz`` file."""
-    np.savez(path, **{name: np.asarray(value) for name, value in params.items()})
+    arrays: dict[str, Any] = {name: np.asarray(value) for name, value in params.items()}
+    np.savez(path, **arrays)
 
 
 def load_params(params: MutableMapping[str, np.ndarray], path: str | os.PathLike[str]) -> None:
@@ -25,6 +27,7 @@ def load_params(params: MutableMapping[str, np.ndarray], path: str | os.PathLike
         for name, target in params.items():
             value = data[name]
             if value.shape != target.shape:
-                raise ValueError(f"{os.fspath(path)}: parameter {name!r} has shape {value.shape}, "
-                                 f"expected {target.shape}")
+                raise ValueError(
+                    f"{os.fspath(path)}: parameter {name!r} has shape {value.shape}, expected {target.shape}"
+                )
             np.copyto(target, value, casting="same_kind")

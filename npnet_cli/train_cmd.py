@@ -19,21 +19,31 @@ from npnet.progress import ProgressBar
 from npnet.rng import as_generator
 from npnet.train import lockstep, minibatch_schedule, sgd_training
 
-HEADER = (f"{'epoch':>5} {'iter':>6} | {'npnet train':>11} {'test':>7} | {'torch train':>11} {'test':>7} | "
-          f"{'max |W_np - W_torch|':>20}")
+HEADER = (
+    f"{'epoch':>5} {'iter':>6} | {'npnet train':>11} {'test':>7} | {'torch train':>11} {'test':>7} | "
+    f"{'max |W_np - W_torch|':>20}"
+)
 
 
 def register(commands: Any) -> None:
-    p = commands.add_parser("train", help="train TwoLayerNet on MNIST beside its PyTorch twin",
-                            description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = commands.add_parser(
+        "train",
+        help="train TwoLayerNet on MNIST beside its PyTorch twin",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--iters", type=int, default=10000, help="SGD iterations (default 10000)")
     p.add_argument("--batch-size", type=int, default=100, help="mini-batch size (default 100)")
     p.add_argument("--lr", type=float, default=0.1, help="learning rate (default 0.1)")
     p.add_argument("--hidden", type=int, default=50, help="hidden units (default 50)")
     p.add_argument("--activation", choices=["relu", "sigmoid"], default="relu")
     p.add_argument("--seed", type=int, default=0, help="seed of the weights and the mini-batch schedule")
-    p.add_argument("--dtype", choices=["float64", "float32"], default="float64",
-                   help="parameter dtype on both sides (default float64, as the book's randn weights)")
+    p.add_argument(
+        "--dtype",
+        choices=["float64", "float32"],
+        default="float64",
+        help="parameter dtype on both sides (default float64, as the book's randn weights)",
+    )
     p.add_argument("--no-oracle", action="store_true", help="train npnet alone (PyTorch not needed)")
     p.add_argument("--device", default=None, help="the twin's torch device, e.g. cuda (default cpu)")
     p.add_argument("--data-dir", default=None, help="folder with the four MNIST files (default: shipped copy)")
@@ -50,8 +60,11 @@ def run(args: argparse.Namespace) -> int:
     gen = as_generator(args.seed)
     net = TwoLayerNet(784, args.hidden, 10, activation=args.activation, rng=gen, dtype=args.dtype)
     schedule = minibatch_schedule(len(x_train), args.batch_size, args.iters, gen)
-    print(f"TwoLayerNet 784-{args.hidden}-10 ({args.activation}, {args.dtype}), {args.iters} iterations, "
-          f"batch {args.batch_size}, lr {args.lr}, seed {args.seed}", flush=True)
+    print(
+        f"TwoLayerNet 784-{args.hidden}-10 ({args.activation}, {args.dtype}), {args.iters} iterations, "
+        f"batch {args.batch_size}, lr {args.lr}, seed {args.seed}",
+        flush=True,
+    )
     bar = ProgressBar(args.iters, "training", stream=sys.stderr)
     runs = [sgd_training(net, x_train, t_train, x_test, t_test, schedule, args.lr, progress=bar)]
     twin = None
@@ -61,8 +74,11 @@ def run(args: argparse.Namespace) -> int:
 
         twin = TorchTwoLayerNet.from_npnet(net, device=args.device)
         runs.append(torch_sgd_training(twin, x_train, t_train, x_test, t_test, schedule, args.lr))
-        print(f"PyTorch twin: nn.Linear/nn.{type(twin.activation).__name__}, torch.optim.SGD, "
-              f"F.cross_entropy, device {twin.device}", flush=True)
+        print(
+            f"PyTorch twin: nn.Linear/nn.{type(twin.activation).__name__}, torch.optim.SGD, "
+            f"F.cross_entropy, device {twin.device}",
+            flush=True,
+        )
     print(HEADER, flush=True)
     started = time.perf_counter()
     final = None

@@ -28,8 +28,9 @@ def torch_dtype(dtype: Any) -> torch.dtype:
     return torch.from_numpy(np.empty(0, dtype=np.dtype(dtype))).dtype
 
 
-def to_torch(x: Any, dtype: Any = None, device: str | torch.device | None = None,
-             requires_grad: bool = False) -> torch.Tensor:
+def to_torch(
+    x: Any, dtype: Any = None, device: str | torch.device | None = None, requires_grad: bool = False
+) -> torch.Tensor:
     """A new tensor holding a copy of ``x`` (NumPy array or scalar), on ``device``, optionally as ``dtype``.
 
     A NumPy dtype or a torch dtype is accepted; ``None`` keeps ``x``'s own dtype.
@@ -70,8 +71,11 @@ def affine_grads_from_linear(linear: nn.Linear) -> tuple[np.ndarray, np.ndarray]
     return to_numpy(linear.weight.grad).T.copy(), to_numpy(linear.bias.grad)
 
 
-def labels_to_torch(t: Any, scores_shape: tuple[int, ...], device: str | torch.device | None = None,
-                    ) -> torch.Tensor:
+def labels_to_torch(
+    t: Any,
+    scores_shape: tuple[int, ...],
+    device: str | torch.device | None = None,
+) -> torch.Tensor:
     """Class indices (``int64``, shape ``(N,)``) from one-hot or index labels, as ``F.nll_loss`` takes them."""
     t_arr = np.asarray(t)
     t_tensor = to_torch(t_arr, device=device)

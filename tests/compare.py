@@ -22,8 +22,9 @@ def assert_close(actual: Any, expected: Any, name: str, kind: str = "value", dty
         raise AssertionError(f"{name}: dtype {a.dtype} != expected {e.dtype}")
     rtol, atol = tolerance(dtype if dtype is not None else e.dtype, kind)
     a64, e64 = a.astype(np.float64), e.astype(np.float64)
-    if not (np.all(np.isfinite(a64) == np.isfinite(e64)) and np.array_equal(a64[~np.isfinite(a64)],
-                                                                           e64[~np.isfinite(e64)])):
+    if not (
+        np.all(np.isfinite(a64) == np.isfinite(e64)) and np.array_equal(a64[~np.isfinite(a64)], e64[~np.isfinite(e64)])
+    ):
         raise AssertionError(f"{name}: non-finite values differ")
     finite = np.isfinite(e64)
     with np.errstate(invalid="ignore"):
@@ -36,4 +37,5 @@ def assert_close(actual: Any, expected: Any, name: str, kind: str = "value", dty
         raise AssertionError(
             f"{name}: {int(np.sum(bad))} of {bad.size} elements differ beyond rtol={rtol:g}, atol={atol:g} "
             f"({kind}); worst at index {tuple(int(i) for i in worst)}: got {a64[worst]!r}, expected "
-            f"{e64[worst]!r}, |diff| {miss[worst]:.3e} (relative {rel:.3e}), allowed {allowed[worst]:.3e}")
+            f"{e64[worst]!r}, |diff| {miss[worst]:.3e} (relative {rel:.3e}), allowed {allowed[worst]:.3e}"
+        )

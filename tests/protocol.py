@@ -26,9 +26,16 @@ def upstream_gradient(like: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return rng.standard_normal(like.shape).astype(like.dtype)
 
 
-def check_forward_backward(np_layer: Any, twin: Any, inputs: Sequence[Any], rng: np.random.Generator,
-                           name: str, param_grads: Sequence[str] = (), dtype: Any = None,
-                           forward_kwargs: dict[str, Any] | None = None) -> None:
+def check_forward_backward(
+    np_layer: Any,
+    twin: Any,
+    inputs: Sequence[Any],
+    rng: np.random.Generator,
+    name: str,
+    param_grads: Sequence[str] = (),
+    dtype: Any = None,
+    forward_kwargs: dict[str, Any] | None = None,
+) -> None:
     """Forward ``inputs`` through both layers, backward the same random ``dout``, compare everything.
 
     Also asserts that the npnet layer left its inputs and the upstream gradient unmodified.
@@ -43,17 +50,18 @@ def check_forward_backward(np_layer: Any, twin: Any, inputs: Sequence[Any], rng:
     grads = as_tuple(np_layer.backward(dout))
     twin_grads = as_tuple(twin.backward(dout))
     assert len(grads) == len(twin_grads) == len(inputs), f"{name}: backward returned {len(grads)} gradients"
-    for i, (g, tg) in enumerate(zip(grads, twin_grads)):
+    for i, (g, tg) in enumerate(zip(grads, twin_grads, strict=True)):
         assert_close(g, tg, f"{name} backward d(input {i})", "grad", dtype)
     for attr in param_grads:
         assert_close(getattr(np_layer, attr), getattr(twin, attr), f"{name} backward {attr}", "grad", dtype)
-    for i, (x, original) in enumerate(zip(inputs, originals)):
+    for i, (x, original) in enumerate(zip(inputs, originals, strict=True)):
         np.testing.assert_array_equal(x, original, err_msg=f"{name} modified its input {i}")
     np.testing.assert_array_equal(dout, dout_copy, err_msg=f"{name}.backward modified dout")
 
 
-def check_gradients(grads: dict[str, np.ndarray], expected: dict[str, np.ndarray], name: str,
-                    kind: str = "grad", dtype: Any = None) -> None:
+def check_gradients(
+    grads: dict[str, np.ndarray], expected: dict[str, np.ndarray], name: str, kind: str = "grad", dtype: Any = None
+) -> None:
     """Compare two gradient (or parameter) dicts key by key; the keys must match."""
     assert set(grads) == set(expected), f"{name}: keys {sorted(grads)} != {sorted(expected)}"
     for key in expected:

@@ -26,7 +26,7 @@ def test_known_facts(mnist: tuple) -> None:
 
 
 def test_book_formats() -> None:
-    (x, t), (xt, tt) = load_mnist(normalize=False, flatten=False, one_hot_label=True)
+    (x, t), (xt, _) = load_mnist(normalize=False, flatten=False, one_hot_label=True)
     assert x.shape == (60000, 1, 28, 28) and x.dtype == np.uint8 and xt.shape == (10000, 1, 28, 28)
     assert t.shape == (60000, 10) and np.all(t.sum(axis=1) == 1)
     assert np.argmax(t[:10], axis=1).tolist() == FIRST_TRAIN_LABELS
@@ -61,7 +61,7 @@ def test_uncompressed_files_and_env_var(tmp_path: Path, monkeypatch: pytest.Monk
 def test_missing_file_is_named(tmp_path: Path) -> None:
     copy_data(tmp_path)
     (tmp_path / "t10k-labels-idx1-ubyte.gz").unlink()
-    with pytest.raises(MnistFileError, match="t10k-labels-idx1-ubyte.gz .* not found"):
+    with pytest.raises(MnistFileError, match=r"t10k-labels-idx1-ubyte\.gz .* not found"):
         load_mnist(data_dir=tmp_path)
 
 
@@ -69,7 +69,7 @@ def test_truncated_gzip_is_named(tmp_path: Path) -> None:
     copy_data(tmp_path)
     path = tmp_path / "train-labels-idx1-ubyte.gz"
     path.write_bytes(path.read_bytes()[:1000])
-    with pytest.raises(MnistFileError, match="train-labels-idx1-ubyte.gz.*truncated or corrupt"):
+    with pytest.raises(MnistFileError, match=r"train-labels-idx1-ubyte\.gz.*truncated or corrupt"):
         load_mnist(data_dir=tmp_path)
 
 
@@ -79,7 +79,7 @@ def test_corrupt_data_fails_the_checksum(tmp_path: Path) -> None:
     data = bytearray(gzip.decompress(path.read_bytes()))
     data[5000] ^= 0xFF  # one flipped pixel: still a well-formed IDX file
     path.write_bytes(gzip.compress(bytes(data)))
-    with pytest.raises(MnistFileError, match="t10k-images-idx3-ubyte.gz: SHA-256"):
+    with pytest.raises(MnistFileError, match=r"t10k-images-idx3-ubyte\.gz: SHA-256"):
         load_mnist(data_dir=tmp_path)
 
 

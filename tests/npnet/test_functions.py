@@ -12,10 +12,12 @@ def test_book_values() -> None:
     # Chapter 3-4's worked examples.
     np.testing.assert_array_equal(nf.step_function(np.array([-1.0, 0.0, 2.0])), [0, 0, 1])
     # The book prints eight decimals, so the bound is half a unit in the eighth decimal.
-    np.testing.assert_allclose(nf.sigmoid(np.array([-1.0, 1.0, 2.0])), [0.26894142, 0.73105858, 0.88079708],
-                               rtol=0, atol=5e-9)
-    np.testing.assert_allclose(nf.softmax(np.array([0.3, 2.9, 4.0])), [0.01821127, 0.24519181, 0.73659691],
-                               rtol=0, atol=5e-9)
+    np.testing.assert_allclose(
+        nf.sigmoid(np.array([-1.0, 1.0, 2.0])), [0.26894142, 0.73105858, 0.88079708], rtol=0, atol=5e-9
+    )
+    np.testing.assert_allclose(
+        nf.softmax(np.array([0.3, 2.9, 4.0])), [0.01821127, 0.24519181, 0.73659691], rtol=0, atol=5e-9
+    )
     y = np.array([0.1, 0.05, 0.6, 0.0, 0.05, 0.1, 0.0, 0.1, 0.0, 0.0])
     t = np.array([0, 0, 1, 0, 0, 0, 0, 0, 0, 0])
     assert nf.sum_squared_error(y, t) == pytest.approx(0.0975, rel=1e-12)
@@ -39,12 +41,15 @@ def test_softmax_rows_sum_to_one(rng: np.random.Generator) -> None:
     np.testing.assert_allclose(nf.softmax(rng.standard_normal((5, 7))).sum(axis=1), 1.0, rtol=1e-15)
 
 
-@pytest.mark.parametrize("t,message", [
-    (np.array([[0, 1, 1], [1, 0, 0]]), "exactly one 1"),
-    (np.array([0, 3]), r"lie in \[0, 3\)"),
-    (np.array([0.5, 1.0]), "whole numbers"),
-    (np.array([0, 1, 2]), "shape"),
-])
+@pytest.mark.parametrize(
+    "t,message",
+    [
+        (np.array([[0, 1, 1], [1, 0, 0]]), "exactly one 1"),
+        (np.array([0, 3]), r"lie in \[0, 3\)"),
+        (np.array([0.5, 1.0]), "whole numbers"),
+        (np.array([0, 1, 2]), "shape"),
+    ],
+)
 def test_cross_entropy_rejects_bad_labels(t: np.ndarray, message: str) -> None:
     y = np.full((2, 3), 1 / 3)
     with pytest.raises(ValueError, match=message):

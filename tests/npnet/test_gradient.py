@@ -86,8 +86,7 @@ def test_softmax_with_loss_backward_vs_numerical(labels: str, rng: np.random.Gen
     layer = nl.SoftmaxWithLoss(delta=0.0)
     layer.forward(x, t)
     dx = layer.backward(0.7)
-    assert_close(dx, numerical_gradient(lambda z: 0.7 * nl.SoftmaxWithLoss(0.0).forward(z, t), x), "dx",
-                 "numerical")
+    assert_close(dx, numerical_gradient(lambda z: 0.7 * nl.SoftmaxWithLoss(0.0).forward(z, t), x), "dx", "numerical")
     assert_close(dx / 0.7, (softmax(x) - np.eye(5)[idx]) / 4, "dx formula", "grad")
 
 

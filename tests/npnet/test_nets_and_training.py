@@ -37,11 +37,14 @@ def test_save_and_load_npz(tmp_path: Path) -> None:
         TwoLayerNet(6, 4, 3).load_params(tmp_path / "p.npz")
 
 
-@pytest.mark.parametrize("kwargs,message", [
-    ({"activation": "tanh"}, "activation must be one of"),
-    ({"dtype": np.int32}, "floating-point dtype"),
-    ({"rng": "seed"}, "rng must be"),
-])
+@pytest.mark.parametrize(
+    "kwargs,message",
+    [
+        ({"activation": "tanh"}, "activation must be one of"),
+        ({"dtype": np.int32}, "floating-point dtype"),
+        ({"rng": "seed"}, "rng must be"),
+    ],
+)
 def test_bad_arguments(kwargs: dict, message: str) -> None:
     with pytest.raises((ValueError, TypeError), match=message):
         TwoLayerNet(5, 4, 3, **kwargs)
@@ -78,8 +81,7 @@ def test_training_is_deterministic_and_learns(mnist: tuple) -> None:
 def test_quiet_output_is_line_by_line(mnist: tuple, capsys: pytest.CaptureFixture[str]) -> None:
     (x_train, t_train), (x_test, t_test) = mnist
     net = TwoLayerNet(784, 10, 10, rng=0)
-    train_network(net, x_train[:500], t_train[:500], x_test[:100], t_test[:100], iters_num=12, batch_size=100,
-                  rng=0)
+    train_network(net, x_train[:500], t_train[:500], x_test[:100], t_test[:100], iters_num=12, batch_size=100, rng=0)
     out, err = capsys.readouterr()
     assert out.count("\n") == 3 and "\r" not in out + err  # epochs after iterations 0, 5, 10; no bar off a tty
     assert out.startswith("epoch  0 (iter      0) | loss ")

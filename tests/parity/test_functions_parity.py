@@ -23,8 +23,7 @@ def sample(rng: np.random.Generator, shape: tuple[int, ...], dtype: type, scale:
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shape", SHAPES)
-@pytest.mark.parametrize("name", ["identity_function", "step_function", "sigmoid", "sigmoid_grad", "relu",
-                                  "relu_grad"])
+@pytest.mark.parametrize("name", ["identity_function", "step_function", "sigmoid", "sigmoid_grad", "relu", "relu_grad"])
 def test_elementwise(name: str, shape: tuple[int, ...], dtype: type, rng: np.random.Generator) -> None:
     x = sample(rng, shape, dtype)
     x_before = x.copy()
@@ -55,15 +54,17 @@ def test_sum_squared_error(shape: tuple[int, ...], dtype: type, rng: np.random.G
 @pytest.mark.parametrize("batch", [None, 1, 2, 17], ids=["single", "b1", "b2", "b17"])
 @pytest.mark.parametrize("labels", ["index", "one_hot"])
 @pytest.mark.parametrize("delta", [nf.CROSS_ENTROPY_DELTA, 0.0], ids=["book_delta", "no_delta"])
-def test_cross_entropy_error(batch: int | None, labels: str, delta: float, dtype: type,
-                             rng: np.random.Generator) -> None:
+def test_cross_entropy_error(
+    batch: int | None, labels: str, delta: float, dtype: type, rng: np.random.Generator
+) -> None:
     classes = 10
     shape = (classes,) if batch is None else (batch, classes)
     y = nf.softmax(rng.standard_normal(shape).astype(dtype))
     idx = rng.integers(0, classes, size=() if batch is None else (batch,))
     t = np.eye(classes)[idx] if labels == "one_hot" else idx
-    assert_close(nf.cross_entropy_error(y, t, delta), of.cross_entropy_error(y, t, delta),
-                 "cross_entropy_error", dtype=dtype)
+    assert_close(
+        nf.cross_entropy_error(y, t, delta), of.cross_entropy_error(y, t, delta), "cross_entropy_error", dtype=dtype
+    )
 
 
 def test_cross_entropy_delta_is_a_real_difference() -> None:

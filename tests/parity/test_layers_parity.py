@@ -45,8 +45,11 @@ def test_activation_layers(layer: str, shape: tuple[int, ...], dtype: type, rng:
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("x_shape,out", [((1, 4), 3), ((5, 7), 2), ((6, 3), 1), ((2, 3, 4), 5),
-                                         ((3, 1, 2, 3), 4)], ids=["b1", "odd", "out1", "3d", "4d"])
+@pytest.mark.parametrize(
+    "x_shape,out",
+    [((1, 4), 3), ((5, 7), 2), ((6, 3), 1), ((2, 3, 4), 5), ((3, 1, 2, 3), 4)],
+    ids=["b1", "odd", "out1", "3d", "4d"],
+)
 def test_affine(x_shape: tuple[int, ...], out: int, dtype: type, rng: np.random.Generator) -> None:
     d = int(np.prod(x_shape[1:]))
     W = rng.standard_normal((d, out)).astype(dtype)
@@ -64,8 +67,9 @@ def test_affine(x_shape: tuple[int, ...], out: int, dtype: type, rng: np.random.
 @pytest.mark.parametrize("labels", ["index", "one_hot"])
 @pytest.mark.parametrize("delta", [nl.CROSS_ENTROPY_DELTA, 0.0], ids=["book_delta", "no_delta"])
 @pytest.mark.parametrize("scale", [1.0, 100.0], ids=["normal", "large_logits"])
-def test_softmax_with_loss(batch: int, classes: int, labels: str, delta: float, scale: float, dtype: type,
-                           rng: np.random.Generator) -> None:
+def test_softmax_with_loss(
+    batch: int, classes: int, labels: str, delta: float, scale: float, dtype: type, rng: np.random.Generator
+) -> None:
     x = (scale * rng.standard_normal((batch, classes))).astype(dtype)
     idx = rng.integers(0, classes, size=batch)
     t = np.eye(classes, dtype=dtype)[idx] if labels == "one_hot" else idx

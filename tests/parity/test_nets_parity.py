@@ -12,9 +12,15 @@ from tests.compare import assert_close
 from tests.protocol import check_gradients
 
 
-def make_case(rng: np.random.Generator, batch: int, dtype: type, activation: str, labels: str,
-              delta: float = CROSS_ENTROPY_DELTA, sizes: tuple[int, int, int] = (12, 7, 5),
-              ) -> tuple[TwoLayerNet, np.ndarray, np.ndarray]:
+def make_case(
+    rng: np.random.Generator,
+    batch: int,
+    dtype: type,
+    activation: str,
+    labels: str,
+    delta: float = CROSS_ENTROPY_DELTA,
+    sizes: tuple[int, int, int] = (12, 7, 5),
+) -> tuple[TwoLayerNet, np.ndarray, np.ndarray]:
     d, h, c = sizes
     net = TwoLayerNet(d, h, c, weight_init_std=0.5, activation=activation, rng=rng, dtype=dtype, loss_delta=delta)
     x = rng.standard_normal((batch, d)).astype(dtype)
@@ -42,8 +48,9 @@ def test_predict(batch: int, activation: str, dtype: type, rng: np.random.Genera
 @ACTIVATIONS
 @LABELS
 @pytest.mark.parametrize("delta", [CROSS_ENTROPY_DELTA, 0.0], ids=["book_delta", "no_delta"])
-def test_loss_and_gradient(batch: int, activation: str, labels: str, delta: float, dtype: type,
-                           rng: np.random.Generator) -> None:
+def test_loss_and_gradient(
+    batch: int, activation: str, labels: str, delta: float, dtype: type, rng: np.random.Generator
+) -> None:
     net, x, t = make_case(rng, batch, dtype, activation, labels, delta)
     twin = TorchTwoLayerNet.from_npnet(net)
     assert_close(net.loss(x, t), twin.loss(x, t), "TwoLayerNet.loss", dtype=dtype)

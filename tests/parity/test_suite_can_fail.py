@@ -57,8 +57,9 @@ ORIGINAL: dict[str, Callable[..., Any]] = {
 def run_affine(rng: np.random.Generator) -> None:
     W, b = rng.standard_normal((6, 3)), rng.standard_normal(3)
     layer = nl.Affine(W, b)
-    check_forward_backward(layer, ol.Affine.from_npnet(layer), [rng.standard_normal((4, 6))], rng, "Affine",
-                           param_grads=["dW", "db"])
+    check_forward_backward(
+        layer, ol.Affine.from_npnet(layer), [rng.standard_normal((4, 6))], rng, "Affine", param_grads=["dW", "db"]
+    )
 
 
 def run_relu(rng: np.random.Generator) -> None:
@@ -82,12 +83,19 @@ MUTANTS = [
 ]
 
 
-@pytest.mark.parametrize("cls,method,mutant,check", MUTANTS,
-                         ids=["dW_x1.001-layer", "dW_x1.001-net", "no_batch_division", "relu_writes_dout",
-                              "ignores_dout"])
-def test_planted_bug_is_caught(cls: str, method: str, mutant: Callable[..., Any],
-                               check: Callable[[np.random.Generator], None], monkeypatch: pytest.MonkeyPatch,
-                               rng: np.random.Generator) -> None:
+@pytest.mark.parametrize(
+    "cls,method,mutant,check",
+    MUTANTS,
+    ids=["dW_x1.001-layer", "dW_x1.001-net", "no_batch_division", "relu_writes_dout", "ignores_dout"],
+)
+def test_planted_bug_is_caught(
+    cls: str,
+    method: str,
+    mutant: Callable[..., Any],
+    check: Callable[[np.random.Generator], None],
+    monkeypatch: pytest.MonkeyPatch,
+    rng: np.random.Generator,
+) -> None:
     check(np.random.default_rng(1))  # the unbroken code passes this very check
     monkeypatch.setattr(getattr(nl, cls), method, mutant)
     with pytest.raises(AssertionError):

@@ -26,8 +26,12 @@ def test_sgd_trajectory_float64(activation: str, mnist: tuple) -> None:
     twin = TorchTwoLayerNet.from_npnet(net)
     schedule = minibatch_schedule(len(x_train), 100, STEPS, gen)
     ours, theirs = History(), History()
-    pairs = list(lockstep(sgd_training(net, x_train, t_train, x_test, t_test, schedule, 0.1, ours),
-                     torch_sgd_training(twin, x_train, t_train, x_test, t_test, schedule, 0.1, theirs)))
+    pairs = list(
+        lockstep(
+            sgd_training(net, x_train, t_train, x_test, t_test, schedule, 0.1, ours),
+            torch_sgd_training(twin, x_train, t_train, x_test, t_test, schedule, 0.1, theirs),
+        )
+    )
     assert len(pairs) == 3  # reports after iterations 0, 60 and 120
     for a, b in pairs:
         assert (a.epoch, a.iteration) == (b.epoch, b.iteration)
