@@ -14,6 +14,7 @@ import numpy as np
 
 from npnet._validate import as_float_array, check_shape, labels_as_indices
 from npnet.functions import CROSS_ENTROPY_DELTA, cross_entropy_error, log_softmax, sigmoid, softmax
+from npnet.rng import SeedLike, as_generator
 
 
 class MulLayer:
@@ -150,3 +151,136 @@ class SoftmaxWithLoss:
         dx = self.y.copy()
         dx[np.arange(batch_size), idx] -= 1
         return dx * (dout / batch_size)
+
+
+class Dropout:
+    """Dropout (chapter 6): in training, each element is kept with probability ``1 - dropout_ratio``.
+
+    The book's convention (``inverted=False``): training ``out = x * mask``, test ``out = x * (1 - dropout_ratio)``.
+    PyTorch's inverted convention (``inverted=True``): training ``out = x * mask / (1 - dropout_ratio)``, test
+    ``out = x``. Both have the same expected output; they differ in where the scaling happens.
+    Backward: ``dx = dout * mask`` (divided by ``1 - dropout_ratio`` when inverted).
+
+    ``mask`` is drawn from ``rng`` (a seed or Generator) at each training forward, unless ``hold`` is set and a mask
+    of the right shape exists: then it is reused (numerical gradients need the same mask at every evaluation).
+    """
+
+    def __init__(self, dropout_ratio: float = 0.5, rng: SeedLike = None, inverted: bool = False) -> None:
+        if not 0.0 <= float(dropout_ratio) < 1.0:
+            raise ValueError(f"dropout_ratio must be in [0, 1), got {dropout_ratio!r}")
+        self.dropout_ratio = float(dropout_ratio)
+        self.inverted = bool(inverted)
+        self.rng = as_generator(rng)
+        self.hold = False
+        self.mask: np.ndarray | None = None
+
+    @property
+    def keep_scale(self) -> float:
+        """What a kept element is multiplied by in training: 1 (book) or ``1 / (1 - ratio)`` (inverted)."""
+        return 1.0 / (1.0 - self.dropout_ratio) if self.inverted else 1.0
+
+    def forward(self, x: np.ndarray, train_flg: bool = True) -> np.ndarray:
+        x = np.asarray(x)
+        if not train_flg:
+            return x.copy() if self.inverted else x * (1.0 - self.dropout_ratio)
+        if not (self.hold and self.mask is not None and self.mask.shape == x.shape):
+            self.mask = self.rng.random(x.shape) > self.dropout_ratio
+        return x * self.mask * self.keep_scale
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        assert self.mask is not None, "Dropout.backward called before a training forward"
+        check_shape(dout, self.mask.shape, "Dropout.backward dout")
+        return dout * self.mask * self.keep_scale
+
+
+#: The book's ``10e-7`` in BatchNormalization, i.e. 1e-6 (PyTorch's default is 1e-5).
+BATCHNORM_EPS = 1e-6
+
+#: Running-variance conventions: ``book`` (biased batch variance, running_var starts at 0) and ``pytorch``
+#: (unbiased batch variance ``N / (N - 1) * var``, running_var starts at 1, as ``nn.BatchNorm1d``).
+RUNNING_VAR_CONVENTIONS = ("book", "pytorch")
+
+
+class BatchNormalization:
+    """Batch normalization (chapter 6) over the features of ``x`` flattened to ``(N, D)``, as the book does.
+
+    Training: ``mu = mean(x)``, ``var = mean((x - mu)**2)`` over the batch, ``xn = (x - mu) / sqrt(var + eps)``,
+    ``out = gamma * xn + beta``, and ``running = momentum * running + (1 - momentum) * batch_stat``.
+    Test: ``xn = (x - running_mean) / sqrt(running_var + eps)``.
+    Backward gives ``dx`` (in ``x``'s shape) and keeps ``dgamma``, ``dbeta``.
+
+    ``running_var_convention="pytorch"`` stores the unbiased batch variance and starts ``running_var`` at 1, as
+    ``nn.BatchNorm1d`` does; the book's (default) stores the biased one and starts at 0. Normalization itself uses
+    the biased variance in both. With ``hold`` set, running statistics are left untouched.
+    """
+
+    def __init__(self, gamma: np.ndarray, beta: np.ndarray, momentum: float = 0.9,
+                 running_mean: np.ndarray | None = None, running_var: np.ndarray | None = None,
+                 eps: float = BATCHNORM_EPS, running_var_convention: str = "book") -> None:
+        if np.ndim(gamma) != 1 or np.shape(gamma) != np.shape(beta):
+            raise ValueError(f"gamma and beta must be 1-D of the same shape, got {np.shape(gamma)}, {np.shape(beta)}")
+        if running_var_convention not in RUNNING_VAR_CONVENTIONS:
+            raise ValueError(f"running_var_convention must be one of {RUNNING_VAR_CONVENTIONS}, "
+                             f"got {running_var_convention!r}")
+        if not 0.0 <= float(momentum) <= 1.0:
+            raise ValueError(f"momentum must be in [0, 1], got {momentum!r}")
+        self.gamma, self.beta = gamma, beta
+        self.momentum, self.eps = float(momentum), float(eps)
+        self.running_var_convention = running_var_convention
+        dtype, d = np.asarray(gamma).dtype, np.shape(gamma)[0]
+        initial_var = 1.0 if running_var_convention == "pytorch" else 0.0
+        self.running_mean = np.zeros(d, dtype) if running_mean is None else running_mean
+        self.running_var = np.full(d, initial_var, dtype) if running_var is None else running_var
+        self.hold = False
+        self.input_shape: tuple[int, ...] | None = None
+        self.batch_size = 0
+        self.xc: np.ndarray | None = None
+        self.xn: np.ndarray | None = None
+        self.std: np.ndarray | None = None
+        self.dgamma: np.ndarray | None = None
+        self.dbeta: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray, train_flg: bool = True) -> np.ndarray:
+        x = np.asarray(x)
+        d = self.gamma.shape[0]
+        if x.ndim < 2 or x[0].size != d:
+            raise ValueError(f"BatchNormalization expects x of shape (N, ...) with {d} features per sample, "
+                             f"got {x.shape}")
+        self.input_shape = x.shape
+        x2 = x.reshape(x.shape[0], -1)
+        if train_flg:
+            out = self._normalize_batch(x2)
+        else:
+            out = (x2 - self.running_mean) / np.sqrt(self.running_var + self.eps)
+        return (self.gamma * out + self.beta).reshape(x.shape)
+
+    def _normalize_batch(self, x: np.ndarray) -> np.ndarray:
+        mu = x.mean(axis=0)
+        xc = x - mu
+        var = np.mean(xc**2, axis=0)
+        std = np.sqrt(var + self.eps)
+        self.batch_size, self.xc, self.std = x.shape[0], xc, std
+        self.xn = xc / std
+        if not self.hold:
+            n = x.shape[0]
+            stored_var = var * (n / (n - 1)) if self.running_var_convention == "pytorch" and n > 1 else var
+            self.running_mean *= self.momentum
+            self.running_mean += (1 - self.momentum) * mu
+            self.running_var *= self.momentum
+            self.running_var += (1 - self.momentum) * stored_var
+        return self.xn
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        assert self.xn is not None and self.xc is not None and self.std is not None and self.input_shape is not None, \
+            "BatchNormalization.backward called before a training forward"
+        check_shape(dout, self.input_shape, "BatchNormalization.backward dout")
+        dout = np.asarray(dout).reshape(self.xn.shape)
+        self.dbeta = dout.sum(axis=0)
+        self.dgamma = np.sum(self.xn * dout, axis=0)
+        dxn = self.gamma * dout
+        dxc = dxn / self.std
+        dstd = -np.sum((dxn * self.xc) / (self.std * self.std), axis=0)
+        dvar = 0.5 * dstd / self.std
+        dxc = dxc + (2.0 / self.batch_size) * self.xc * dvar
+        dmu = np.sum(dxc, axis=0)
+        return (dxc - dmu / self.batch_size).reshape(self.input_shape)

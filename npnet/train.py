@@ -132,7 +132,7 @@ def lockstep(*runs: Iterator[EpochReport]) -> Iterator[tuple[EpochReport, ...]]:
     Plain ``zip`` stops at the first exhausted generator and leaves the others suspended at their last report, so
     the steps after the last report would run on one side only.
     """
-    yield from zip(*runs)
+    yield from zip(*runs, strict=True)
     for run in runs:
         for _ in run:
             pass

@@ -56,7 +56,7 @@ class AutogradLayer:
         grads = torch.autograd.grad(self._out, sources, grad_outputs=to_torch(dout, self._out.dtype, self.device),
                                     allow_unused=True, materialize_grads=True)
         n = len(self._inputs)
-        for name, grad in zip(self.tensors, grads[n:]):
+        for name, grad in zip(self.tensors, grads[n:], strict=True):
             setattr(self, f"d{name}", to_numpy(grad))
         dx = [to_numpy(g) for g in grads[:n]]
         return dx[0] if n == 1 else tuple(dx)
@@ -175,3 +175,96 @@ def book_softmax_cross_entropy(scores: torch.Tensor, t: Any, delta: float) -> tu
     with torch.no_grad():
         reported = F.nll_loss(torch.log(F.softmax(scores, dim=1) + delta), target)
     return objective, reported
+
+
+class Dropout(AutogradLayer):
+    """Twin of ``npnet.layers.Dropout`` using the npnet layer's own mask.
+
+    ``F.dropout`` draws its mask from torch's generator, so it cannot be handed npnet's; in training the twin
+    therefore computes ``x * mask * scale`` with torch ops, where ``mask`` is the one npnet drew for the same forward
+    (read from the npnet layer). At test time the inverted convention is ``F.dropout(x, training=False)`` (the
+    identity) and the book's is ``x * (1 - p)``. ``tests/parity/test_ch6_layers_parity.py`` also shows that torch's
+    own ``F.dropout`` is exactly npnet's inverted convention once npnet is given the mask torch drew.
+    """
+
+    def __init__(self, source: np_layers.Dropout, device: str | torch.device | None = None) -> None:
+        super().__init__(device)
+        self.source = source
+        self._train = True
+
+    @classmethod
+    def from_npnet(cls, layer: np_layers.Dropout, device: Any = None) -> Dropout:
+        return cls(layer, device)
+
+    def forward(self, x: Any, train_flg: bool = True) -> Any:  # type: ignore[override]
+        self._train = train_flg
+        return super().forward(x)
+
+    def compute(self, *inputs: torch.Tensor) -> torch.Tensor:
+        x, p = inputs[0], self.source.dropout_ratio
+        if not self._train:
+            return F.dropout(x, p, training=False) if self.source.inverted else x * (1.0 - p)
+        if self.source.mask is None or self.source.mask.shape != tuple(x.shape):
+            raise RuntimeError("the twin Dropout needs the npnet layer's mask: run the npnet forward first")
+        mask = to_torch(self.source.mask, x.dtype, self.device)
+        return x * mask * self.source.keep_scale
+
+
+class BatchNormalization(AutogradLayer):
+    """Twin of ``npnet.layers.BatchNormalization`` with ``F.batch_norm`` over ``x`` flattened to ``(N, D)``.
+
+    Differences handled here: the book's ``eps`` is 1e-6 (passed to torch, whose default is 1e-5); the book's
+    ``momentum`` m weighs the old running value, torch's weighs the new batch statistic (torch momentum = 1 - m).
+    For ``running_var_convention="pytorch"`` the running statistics are updated by ``F.batch_norm`` itself
+    (unbiased variance). For the book's convention ``F.batch_norm`` normalizes (which uses the biased variance in
+    both) and the running statistics are updated with the book's formula in torch ops:
+    ``running = m * running + (1 - m) * stat`` with the biased ``x.var(dim=0, unbiased=False)``.
+    """
+
+    param_names = ("gamma", "beta")
+    dgamma: np.ndarray
+    dbeta: np.ndarray
+
+    def __init__(self, gamma: np.ndarray, beta: np.ndarray, momentum: float, running_mean: np.ndarray,
+                 running_var: np.ndarray, eps: float, running_var_convention: str = "book",
+                 device: str | torch.device | None = None) -> None:
+        super().__init__(device, gamma=gamma, beta=beta)
+        self.momentum, self.eps, self.convention = momentum, eps, running_var_convention
+        self.running_mean = to_torch(running_mean, device=self.device)
+        self.running_var = to_torch(running_var, device=self.device)
+        self._train = True
+
+    @classmethod
+    def from_npnet(cls, layer: np_layers.BatchNormalization, device: Any = None) -> BatchNormalization:
+        return cls(layer.gamma, layer.beta, layer.momentum, layer.running_mean, layer.running_var, layer.eps,
+                   layer.running_var_convention, device)
+
+    def forward(self, x: Any, train_flg: bool = True) -> Any:  # type: ignore[override]
+        self._train = train_flg
+        return super().forward(x)
+
+    def compute(self, *inputs: torch.Tensor) -> torch.Tensor:
+        x = inputs[0]
+        out = batch_norm_book(torch.flatten(x, start_dim=1), self.tensors["gamma"], self.tensors["beta"],
+                              self.running_mean, self.running_var, self._train, self.momentum, self.eps,
+                              self.convention)
+        return out.reshape(x.shape)
+
+
+def batch_norm_book(x: torch.Tensor, gamma: torch.Tensor, beta: torch.Tensor, running_mean: torch.Tensor,
+                    running_var: torch.Tensor, training: bool, momentum: float, eps: float,
+                    convention: str) -> torch.Tensor:
+    """The book's batch norm on ``(N, D)`` with ``F.batch_norm``; updates the running tensors in place in training.
+
+    ``momentum`` is the book's (weight of the old running value). See :class:`BatchNormalization`.
+    """
+    if not training:
+        return F.batch_norm(x, running_mean, running_var, gamma, beta, training=False, eps=eps)
+    if convention == "pytorch":
+        return F.batch_norm(x, running_mean, running_var, gamma, beta, training=True, momentum=1.0 - momentum,
+                            eps=eps)
+    out = F.batch_norm(x, None, None, gamma, beta, training=True, eps=eps)
+    with torch.no_grad():
+        running_mean.mul_(momentum).add_((1.0 - momentum) * x.mean(dim=0))
+        running_var.mul_(momentum).add_((1.0 - momentum) * x.var(dim=0, unbiased=False))
+    return out
