@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from npnet.functions import CROSS_ENTROPY_DELTA
-from npnet.gradient import numerical_gradient
+from npnet.gradient import H, numerical_gradient
 from npnet.layers import Affine, BatchNormalization, Dropout, Relu, Sigmoid, SoftmaxWithLoss
 from npnet.rng import SeedLike, as_generator
 from npnet.serialization import load_params, save_params
@@ -99,11 +99,11 @@ class TwoLayerNet:
         """Fraction of samples classified correctly."""
         return accuracy_of_scores(self.predict(x), t)
 
-    def numerical_gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
-        """Gradient of :meth:`loss` by central differences, keyed like ``params``."""
+    def numerical_gradient(self, x: np.ndarray, t: np.ndarray, h: float = H) -> dict[str, np.ndarray]:
+        """Gradient of :meth:`loss` by central differences with step ``h``, keyed like ``params``."""
         def loss_w(_: np.ndarray) -> float:
             return self.loss(x, t)
-        return {key: numerical_gradient(loss_w, self.params[key]) for key in self.params}
+        return {key: numerical_gradient(loss_w, self.params[key], h) for key in self.params}
 
     def gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
         """Gradient of the loss by backprop, keyed like ``params``."""
@@ -241,8 +241,8 @@ class MultiLayerNetExtend:
             for layer, hold in zip(layers, previous, strict=True):
                 layer.hold = hold
 
-    def numerical_gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
-        """Central-difference gradient of ``loss(x, t, train_flg=True)``, keyed like ``params``.
+    def numerical_gradient(self, x: np.ndarray, t: np.ndarray, h: float = H) -> dict[str, np.ndarray]:
+        """Central-difference gradient (step ``h``) of ``loss(x, t, train_flg=True)``, keyed like ``params``.
 
         Unlike the book's, it holds the dropout masks fixed (those of the last training forward, or drawn once now)
         and leaves running statistics untouched, so the estimate is of one well-defined function.
@@ -250,7 +250,7 @@ class MultiLayerNetExtend:
         with self.holding_state():
             def loss_w(_: np.ndarray) -> float:
                 return self.loss(x, t, train_flg=True)
-            return {key: numerical_gradient(loss_w, self.params[key]) for key in self.params}
+            return {key: numerical_gradient(loss_w, self.params[key], h) for key in self.params}
 
     def gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
         """Backprop gradient of ``loss(x, t, train_flg=True)``, weight decay included, keyed like ``params``."""
