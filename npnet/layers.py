@@ -85,8 +85,9 @@ class Affine:
 
     def __init__(self, W: np.ndarray, b: np.ndarray) -> None:
         if np.ndim(W) != 2 or np.ndim(b) != 1 or np.shape(b)[0] != np.shape(W)[1]:
-            raise ValueError(f"Affine expects W of shape (D, M) and b of shape (M,), got W{np.shape(W)} "
-                             f"and b{np.shape(b)}")
+            raise ValueError(
+                f"Affine expects W of shape (D, M) and b of shape (M,), got W{np.shape(W)} and b{np.shape(b)}"
+            )
         self.W = W
         self.b = b
         self.x: np.ndarray | None = None
@@ -98,8 +99,10 @@ class Affine:
         x = np.asarray(x)
         d = self.W.shape[0]
         if x.ndim < 2 or x[0].size != d:
-            raise ValueError(f"Affine.forward expects x of shape (N, ...) with {d} features per sample "
-                             f"(W is {self.W.shape}), got x{x.shape}")
+            raise ValueError(
+                f"Affine.forward expects x of shape (N, ...) with {d} features per sample "
+                f"(W is {self.W.shape}), got x{x.shape}"
+            )
         self.original_x_shape = x.shape
         self.x = x.reshape(x.shape[0], -1)
         return self.x @ self.W + self.b
@@ -214,14 +217,22 @@ class BatchNormalization:
     the biased variance in both. With ``hold`` set, running statistics are left untouched.
     """
 
-    def __init__(self, gamma: np.ndarray, beta: np.ndarray, momentum: float = 0.9,
-                 running_mean: np.ndarray | None = None, running_var: np.ndarray | None = None,
-                 eps: float = BATCHNORM_EPS, running_var_convention: str = "book") -> None:
+    def __init__(
+        self,
+        gamma: np.ndarray,
+        beta: np.ndarray,
+        momentum: float = 0.9,
+        running_mean: np.ndarray | None = None,
+        running_var: np.ndarray | None = None,
+        eps: float = BATCHNORM_EPS,
+        running_var_convention: str = "book",
+    ) -> None:
         if np.ndim(gamma) != 1 or np.shape(gamma) != np.shape(beta):
             raise ValueError(f"gamma and beta must be 1-D of the same shape, got {np.shape(gamma)}, {np.shape(beta)}")
         if running_var_convention not in RUNNING_VAR_CONVENTIONS:
-            raise ValueError(f"running_var_convention must be one of {RUNNING_VAR_CONVENTIONS}, "
-                             f"got {running_var_convention!r}")
+            raise ValueError(
+                f"running_var_convention must be one of {RUNNING_VAR_CONVENTIONS}, got {running_var_convention!r}"
+            )
         if not 0.0 <= float(momentum) <= 1.0:
             raise ValueError(f"momentum must be in [0, 1], got {momentum!r}")
         self.gamma, self.beta = gamma, beta
@@ -244,8 +255,9 @@ class BatchNormalization:
         x = np.asarray(x)
         d = self.gamma.shape[0]
         if x.ndim < 2 or x[0].size != d:
-            raise ValueError(f"BatchNormalization expects x of shape (N, ...) with {d} features per sample, "
-                             f"got {x.shape}")
+            raise ValueError(
+                f"BatchNormalization expects x of shape (N, ...) with {d} features per sample, got {x.shape}"
+            )
         self.input_shape = x.shape
         x2 = x.reshape(x.shape[0], -1)
         if train_flg:
@@ -271,8 +283,9 @@ class BatchNormalization:
         return self.xn
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        assert self.xn is not None and self.xc is not None and self.std is not None and self.input_shape is not None, \
+        assert self.xn is not None and self.xc is not None and self.std is not None and self.input_shape is not None, (
             "BatchNormalization.backward called before a training forward"
+        )
         check_shape(dout, self.input_shape, "BatchNormalization.backward dout")
         dout = np.asarray(dout).reshape(self.xn.shape)
         self.dbeta = dout.sum(axis=0)

@@ -64,9 +64,18 @@ class TwoLayerNet:
         loss_delta: the ``delta`` of the cross-entropy loss (the book's 1e-7; 0 for the exact loss).
     """
 
-    def __init__(self, input_size: int, hidden_size: int, output_size: int, weight_init_std: float = 0.01,
-                 activation: str = "relu", rng: SeedLike = None, *, dtype: Any = np.float64,
-                 loss_delta: float = CROSS_ENTROPY_DELTA) -> None:
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        output_size: int,
+        weight_init_std: float = 0.01,
+        activation: str = "relu",
+        rng: SeedLike = None,
+        *,
+        dtype: Any = np.float64,
+        loss_delta: float = CROSS_ENTROPY_DELTA,
+    ) -> None:
         gen = as_generator(rng)
         dt = check_float_dtype(dtype)
         for name, size in (("input_size", input_size), ("hidden_size", hidden_size), ("output_size", output_size)):
@@ -101,8 +110,10 @@ class TwoLayerNet:
 
     def numerical_gradient(self, x: np.ndarray, t: np.ndarray, h: float = H) -> dict[str, np.ndarray]:
         """Gradient of :meth:`loss` by central differences with step ``h``, keyed like ``params``."""
+
         def loss_w(_: np.ndarray) -> float:
             return self.loss(x, t)
+
         return {key: numerical_gradient(loss_w, self.params[key], h) for key in self.params}
 
     def gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
@@ -111,8 +122,12 @@ class TwoLayerNet:
         dout = self.lastLayer.backward(1)
         for layer in reversed(self.layers.values()):
             dout = layer.backward(dout)
-        return {"W1": self.layers["Affine1"].dW, "b1": self.layers["Affine1"].db,
-                "W2": self.layers["Affine2"].dW, "b2": self.layers["Affine2"].db}
+        return {
+            "W1": self.layers["Affine1"].dW,
+            "b1": self.layers["Affine1"].db,
+            "W2": self.layers["Affine2"].dW,
+            "b2": self.layers["Affine2"].db,
+        }
 
     def save_params(self, file_name: str | os.PathLike[str]) -> None:
         """Write ``params`` to an ``.npz`` file."""
@@ -135,8 +150,9 @@ def init_scale(weight_init_std: float | str, fan_in: int) -> float:
             return float(np.sqrt(2.0 / fan_in))
         if name in ("sigmoid", "xavier"):
             return float(np.sqrt(1.0 / fan_in))
-        raise ValueError(f"weight_init_std must be a number or one of 'relu', 'he', 'sigmoid', 'xavier'; "
-                         f"got {weight_init_std!r}")
+        raise ValueError(
+            f"weight_init_std must be a number or one of 'relu', 'he', 'sigmoid', 'xavier'; got {weight_init_std!r}"
+        )
     if isinstance(weight_init_std, bool) or not isinstance(weight_init_std, (int, float, np.integer, np.floating)):
         raise TypeError(f"weight_init_std must be a number or a name, got {type(weight_init_std).__name__}")
     return float(weight_init_std)
@@ -158,11 +174,24 @@ class MultiLayerNetExtend:
         running_var_convention: ``"book"`` or ``"pytorch"`` (see :class:`BatchNormalization`).
     """
 
-    def __init__(self, input_size: int, hidden_size_list: list[int], output_size: int, activation: str = "relu",
-                 weight_init_std: float | str = "relu", weight_decay_lambda: float = 0, use_dropout: bool = False,
-                 dropout_ration: float = 0.5, use_batchnorm: bool = False, rng: SeedLike = None, *,
-                 dtype: Any = np.float64, loss_delta: float = CROSS_ENTROPY_DELTA, dropout_inverted: bool = False,
-                 running_var_convention: str = "book") -> None:
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size_list: list[int],
+        output_size: int,
+        activation: str = "relu",
+        weight_init_std: float | str = "relu",
+        weight_decay_lambda: float = 0,
+        use_dropout: bool = False,
+        dropout_ration: float = 0.5,
+        use_batchnorm: bool = False,
+        rng: SeedLike = None,
+        *,
+        dtype: Any = np.float64,
+        loss_delta: float = CROSS_ENTROPY_DELTA,
+        dropout_inverted: bool = False,
+        running_var_convention: str = "book",
+    ) -> None:
         sizes = [input_size, *list(hidden_size_list), output_size]
         if any(not isinstance(s, (int, np.integer)) or s < 1 for s in sizes):
             raise ValueError(f"layer sizes must be positive ints, got {sizes}")
@@ -191,7 +220,8 @@ class MultiLayerNetExtend:
                 self.params[f"gamma{i}"] = np.ones(sizes[i], dtype=dt)
                 self.params[f"beta{i}"] = np.zeros(sizes[i], dtype=dt)
                 self.layers[f"BatchNorm{i}"] = BatchNormalization(
-                    self.params[f"gamma{i}"], self.params[f"beta{i}"], running_var_convention=running_var_convention)
+                    self.params[f"gamma{i}"], self.params[f"beta{i}"], running_var_convention=running_var_convention
+                )
             self.layers[f"Activation_function{i}"] = activation_layer(activation)
             if self.use_dropout:
                 self.layers[f"Dropout{i}"] = Dropout(self.dropout_ratio, rng=gen, inverted=dropout_inverted)
@@ -200,7 +230,7 @@ class MultiLayerNetExtend:
         self.last_layer = SoftmaxWithLoss(delta=loss_delta)
 
     @property
-    def lastLayer(self) -> SoftmaxWithLoss:  # noqa: N802 - TwoLayerNet's (the book's) name for it
+    def lastLayer(self) -> SoftmaxWithLoss:
         return self.last_layer
 
     def predict(self, x: np.ndarray, train_flg: bool = False) -> np.ndarray:
@@ -213,8 +243,12 @@ class MultiLayerNetExtend:
         """``0.5 * lambda * sum_i sum(W_i**2)``."""
         if self.weight_decay_lambda == 0:
             return 0.0
-        return float(sum(0.5 * self.weight_decay_lambda * np.sum(self.params[f"W{i}"] ** 2)
-                         for i in range(1, self.hidden_layer_num + 2)))
+        return float(
+            sum(
+                0.5 * self.weight_decay_lambda * np.sum(self.params[f"W{i}"] ** 2)
+                for i in range(1, self.hidden_layer_num + 2)
+            )
+        )
 
     def loss(self, x: np.ndarray, t: np.ndarray, train_flg: bool = False) -> float:
         """Cross-entropy loss plus the weight-decay term."""
@@ -248,8 +282,10 @@ class MultiLayerNetExtend:
         and leaves running statistics untouched, so the estimate is of one well-defined function.
         """
         with self.holding_state():
+
             def loss_w(_: np.ndarray) -> float:
                 return self.loss(x, t, train_flg=True)
+
             return {key: numerical_gradient(loss_w, self.params[key], h) for key in self.params}
 
     def gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
@@ -270,7 +306,13 @@ class MultiLayerNetExtend:
 
     def dropout_masks(self) -> list[np.ndarray]:
         """The masks of the last training forward, one per Dropout layer, in order."""
-        return [layer.mask for layer in self.layers.values() if isinstance(layer, Dropout)]
+        masks = []
+        for name, layer in self.layers.items():
+            if isinstance(layer, Dropout):
+                if layer.mask is None:
+                    raise RuntimeError(f"{name} has no mask yet: run a training forward (gradient or train_flg=True)")
+                masks.append(layer.mask)
+        return masks
 
     def running_stats(self) -> dict[str, np.ndarray]:
         """``running_mean{i}`` and ``running_var{i}`` of every BatchNormalization layer (the arrays themselves)."""
@@ -293,8 +335,27 @@ class MultiLayerNetExtend:
 class MultiLayerNet(MultiLayerNetExtend):
     """The book's ``MultiLayerNet``: ``MultiLayerNetExtend`` without dropout and batch norm."""
 
-    def __init__(self, input_size: int, hidden_size_list: list[int], output_size: int, activation: str = "relu",
-                 weight_init_std: float | str = "relu", weight_decay_lambda: float = 0, rng: SeedLike = None, *,
-                 dtype: Any = np.float64, loss_delta: float = CROSS_ENTROPY_DELTA) -> None:
-        super().__init__(input_size, hidden_size_list, output_size, activation, weight_init_std, weight_decay_lambda,
-                         rng=rng, dtype=dtype, loss_delta=loss_delta)
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size_list: list[int],
+        output_size: int,
+        activation: str = "relu",
+        weight_init_std: float | str = "relu",
+        weight_decay_lambda: float = 0,
+        rng: SeedLike = None,
+        *,
+        dtype: Any = np.float64,
+        loss_delta: float = CROSS_ENTROPY_DELTA,
+    ) -> None:
+        super().__init__(
+            input_size,
+            hidden_size_list,
+            output_size,
+            activation,
+            weight_init_std,
+            weight_decay_lambda,
+            rng=rng,
+            dtype=dtype,
+            loss_delta=loss_delta,
+        )

@@ -36,8 +36,9 @@ class AutogradLayer:
 
     def __init__(self, device: str | torch.device | None = None, **params: Any) -> None:
         self.device = default_device(device)
-        self.tensors = {name: to_torch(params[name], device=self.device, requires_grad=True)
-                        for name in self.param_names}
+        self.tensors = {
+            name: to_torch(params[name], device=self.device, requires_grad=True) for name in self.param_names
+        }
         self._inputs: list[torch.Tensor] = []
         self._out: torch.Tensor | None = None
 
@@ -53,8 +54,13 @@ class AutogradLayer:
         if self._out is None:
             raise RuntimeError(f"{type(self).__name__}.backward called before forward")
         sources = [*self._inputs, *self.tensors.values()]
-        grads = torch.autograd.grad(self._out, sources, grad_outputs=to_torch(dout, self._out.dtype, self.device),
-                                    allow_unused=True, materialize_grads=True)
+        grads = torch.autograd.grad(
+            self._out,
+            sources,
+            grad_outputs=to_torch(dout, self._out.dtype, self.device),
+            allow_unused=True,
+            materialize_grads=True,
+        )
         n = len(self._inputs)
         for name, grad in zip(self.tensors, grads[n:], strict=True):
             setattr(self, f"d{name}", to_numpy(grad))
@@ -196,7 +202,7 @@ class Dropout(AutogradLayer):
     def from_npnet(cls, layer: np_layers.Dropout, device: Any = None) -> Dropout:
         return cls(layer, device)
 
-    def forward(self, x: Any, train_flg: bool = True) -> Any:  # type: ignore[override]
+    def forward(self, x: Any, train_flg: bool = True) -> Any:
         self._train = train_flg
         return super().forward(x)
 
@@ -225,9 +231,17 @@ class BatchNormalization(AutogradLayer):
     dgamma: np.ndarray
     dbeta: np.ndarray
 
-    def __init__(self, gamma: np.ndarray, beta: np.ndarray, momentum: float, running_mean: np.ndarray,
-                 running_var: np.ndarray, eps: float, running_var_convention: str = "book",
-                 device: str | torch.device | None = None) -> None:
+    def __init__(
+        self,
+        gamma: np.ndarray,
+        beta: np.ndarray,
+        momentum: float,
+        running_mean: np.ndarray,
+        running_var: np.ndarray,
+        eps: float,
+        running_var_convention: str = "book",
+        device: str | torch.device | None = None,
+    ) -> None:
         super().__init__(device, gamma=gamma, beta=beta)
         self.momentum, self.eps, self.convention = momentum, eps, running_var_convention
         self.running_mean = to_torch(running_mean, device=self.device)
@@ -236,24 +250,48 @@ class BatchNormalization(AutogradLayer):
 
     @classmethod
     def from_npnet(cls, layer: np_layers.BatchNormalization, device: Any = None) -> BatchNormalization:
-        return cls(layer.gamma, layer.beta, layer.momentum, layer.running_mean, layer.running_var, layer.eps,
-                   layer.running_var_convention, device)
+        return cls(
+            layer.gamma,
+            layer.beta,
+            layer.momentum,
+            layer.running_mean,
+            layer.running_var,
+            layer.eps,
+            layer.running_var_convention,
+            device,
+        )
 
-    def forward(self, x: Any, train_flg: bool = True) -> Any:  # type: ignore[override]
+    def forward(self, x: Any, train_flg: bool = True) -> Any:
         self._train = train_flg
         return super().forward(x)
 
     def compute(self, *inputs: torch.Tensor) -> torch.Tensor:
         x = inputs[0]
-        out = batch_norm_book(torch.flatten(x, start_dim=1), self.tensors["gamma"], self.tensors["beta"],
-                              self.running_mean, self.running_var, self._train, self.momentum, self.eps,
-                              self.convention)
+        out = batch_norm_book(
+            torch.flatten(x, start_dim=1),
+            self.tensors["gamma"],
+            self.tensors["beta"],
+            self.running_mean,
+            self.running_var,
+            self._train,
+            self.momentum,
+            self.eps,
+            self.convention,
+        )
         return out.reshape(x.shape)
 
 
-def batch_norm_book(x: torch.Tensor, gamma: torch.Tensor, beta: torch.Tensor, running_mean: torch.Tensor,
-                    running_var: torch.Tensor, training: bool, momentum: float, eps: float,
-                    convention: str) -> torch.Tensor:
+def batch_norm_book(
+    x: torch.Tensor,
+    gamma: torch.Tensor,
+    beta: torch.Tensor,
+    running_mean: torch.Tensor,
+    running_var: torch.Tensor,
+    training: bool,
+    momentum: float,
+    eps: float,
+    convention: str,
+) -> torch.Tensor:
     """The book's batch norm on ``(N, D)`` with ``F.batch_norm``; updates the running tensors in place in training.
 
     ``momentum`` is the book's (weight of the old running value). See :class:`BatchNormalization`.
@@ -261,8 +299,7 @@ def batch_norm_book(x: torch.Tensor, gamma: torch.Tensor, beta: torch.Tensor, ru
     if not training:
         return F.batch_norm(x, running_mean, running_var, gamma, beta, training=False, eps=eps)
     if convention == "pytorch":
-        return F.batch_norm(x, running_mean, running_var, gamma, beta, training=True, momentum=1.0 - momentum,
-                            eps=eps)
+        return F.batch_norm(x, running_mean, running_var, gamma, beta, training=True, momentum=1.0 - momentum, eps=eps)
     out = F.batch_norm(x, None, None, gamma, beta, training=True, eps=eps)
     with torch.no_grad():
         running_mean.mul_(momentum).add_((1.0 - momentum) * x.mean(dim=0))

@@ -7,7 +7,7 @@ NumPy, keyed ``W1``, ``b1``, ...) and is also a plain ``nn.Module`` whose ``forw
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -17,8 +17,14 @@ from torch import nn
 from npnet import layers as np_layers
 from npnet import nets as np_nets
 from npnet.functions import CROSS_ENTROPY_DELTA
-from oracle.convert import (affine_from_linear, affine_grads_from_linear, default_device, linear_from_affine,
-                            to_numpy, to_torch)
+from oracle.convert import (
+    affine_from_linear,
+    affine_grads_from_linear,
+    default_device,
+    linear_from_affine,
+    to_numpy,
+    to_torch,
+)
 from oracle.layers import batch_norm_book, book_softmax_cross_entropy
 
 #: Hidden-layer activations by the npnet name.
@@ -35,13 +41,17 @@ class TwinNet(nn.Module):
     loss_delta: float = CROSS_ENTROPY_DELTA
     linears: nn.ModuleList
 
+    def linear_layers(self) -> list[nn.Linear]:
+        """The ``nn.Linear`` of each affine layer, in order (``W1, b1`` first)."""
+        return [cast(nn.Linear, m) for m in self.linears]
+
     @property
     def param_dtype(self) -> torch.dtype:
-        return self.linears[0].weight.dtype
+        return self.linear_layers()[0].weight.dtype
 
     @property
     def device(self) -> torch.device:
-        return self.linears[0].weight.device
+        return self.linear_layers()[0].weight.device
 
     def as_input(self, x: Any) -> torch.Tensor:
         """``x`` as a tensor of the parameters' dtype and device (float32 data meets float64 weights as in NumPy)."""
@@ -51,7 +61,7 @@ class TwinNet(nn.Module):
     def params(self) -> dict[str, np.ndarray]:
         """A NumPy copy of every weight, in the book's layout and names."""
         out = {}
-        for i, linear in enumerate(self.linears, start=1):
+        for i, linear in enumerate(self.linear_layers(), start=1):
             out[f"W{i}"], out[f"b{i}"] = affine_from_linear(linear)
         return out
 
@@ -70,8 +80,7 @@ class TwinNet(nn.Module):
     def objective_and_loss(self, x: Any, t: Any, train_flg: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
         """``(objective to differentiate, the book's reported loss)``: ``F.cross_entropy`` and the book's value,
         each plus the weight-decay term."""
-        objective, reported = book_softmax_cross_entropy(self.scores(self.as_input(x), train_flg), t,
-                                                         self.loss_delta)
+        objective, reported = book_softmax_cross_entropy(self.scores(self.as_input(x), train_flg), t, self.loss_delta)
         decay = self.weight_decay_term()
         return objective + decay, reported + (decay.detach() if isinstance(decay, torch.Tensor) else decay)
 
@@ -85,7 +94,7 @@ class TwinNet(nn.Module):
     def gradients(self) -> dict[str, np.ndarray]:
         """The ``.grad`` of every weight after ``backward``, in the book's layout and names."""
         out = {}
-        for i, linear in enumerate(self.linears, start=1):
+        for i, linear in enumerate(self.linear_layers(), start=1):
             out[f"W{i}"], out[f"b{i}"] = affine_grads_from_linear(linear)
         return out
 
@@ -100,8 +109,16 @@ class TwinNet(nn.Module):
 class TwoLayerNet(TwinNet):
     """``nn.Linear -> nn.ReLU (or nn.Sigmoid) -> nn.Linear``, the twin of ``npnet.nets.TwoLayerNet``."""
 
-    def __init__(self, W1: np.ndarray, b1: np.ndarray, W2: np.ndarray, b2: np.ndarray, activation: str = "relu",
-                 loss_delta: float = CROSS_ENTROPY_DELTA, device: str | torch.device | None = None) -> None:
+    def __init__(
+        self,
+        W1: np.ndarray,
+        b1: np.ndarray,
+        W2: np.ndarray,
+        b2: np.ndarray,
+        activation: str = "relu",
+        loss_delta: float = CROSS_ENTROPY_DELTA,
+        device: str | torch.device | None = None,
+    ) -> None:
         super().__init__()
         device = default_device(device)
         self.linears = nn.ModuleList([linear_from_affine(W1, b1, device), linear_from_affine(W2, b2, device)])
@@ -134,8 +151,9 @@ class MultiLayerNetExtend(TwinNet):
         device = default_device(device)
         p = net.params
         n_affine = net.hidden_layer_num + 1
-        self.linears = nn.ModuleList([linear_from_affine(p[f"W{i}"], p[f"b{i}"], device)
-                                      for i in range(1, n_affine + 1)])
+        self.linears = nn.ModuleList(
+            [linear_from_affine(p[f"W{i}"], p[f"b{i}"], device) for i in range(1, n_affine + 1)]
+        )
         self.activations = nn.ModuleList([ACTIVATIONS[net.activation.lower()]() for _ in range(net.hidden_layer_num)])
         self.loss_delta = net.last_layer.delta
         self.weight_decay_lambda = net.weight_decay_lambda
@@ -146,7 +164,7 @@ class MultiLayerNetExtend(TwinNet):
         self.running_means: list[torch.Tensor] = []
         self.running_vars: list[torch.Tensor] = []
         self.dropout_specs: list[tuple[float, bool]] = []
-        for name, layer in net.layers.items():
+        for layer in net.layers.values():
             if isinstance(layer, np_layers.BatchNormalization):
                 self.gammas.append(nn.Parameter(to_torch(layer.gamma, device=device)))
                 self.betas.append(nn.Parameter(to_torch(layer.beta, device=device)))
@@ -158,8 +176,9 @@ class MultiLayerNetExtend(TwinNet):
         self.masks: list[torch.Tensor] | None = None
 
     @classmethod
-    def from_npnet(cls, net: np_nets.MultiLayerNetExtend,
-                   device: str | torch.device | None = None) -> MultiLayerNetExtend:
+    def from_npnet(
+        cls, net: np_nets.MultiLayerNetExtend, device: str | torch.device | None = None
+    ) -> MultiLayerNetExtend:
         """A twin holding copies of ``net``'s weights and running statistics."""
         return cls(net, device)
 
@@ -178,8 +197,17 @@ class MultiLayerNetExtend(TwinNet):
             h = self.linears[i](h)
             if self.use_batchnorm:
                 momentum, eps, convention = self.bn_settings[i]
-                h = batch_norm_book(h, self.gammas[i], self.betas[i], self.running_means[i], self.running_vars[i],
-                                    train_flg, momentum, eps, convention)
+                h = batch_norm_book(
+                    h,
+                    self.gammas[i],
+                    self.betas[i],
+                    self.running_means[i],
+                    self.running_vars[i],
+                    train_flg,
+                    momentum,
+                    eps,
+                    convention,
+                )
             h = activation(h)
             if self.use_dropout:
                 h = self._dropout(h, i, train_flg)
@@ -196,7 +224,8 @@ class MultiLayerNetExtend(TwinNet):
     def weight_decay_term(self) -> torch.Tensor | float:
         if self.weight_decay_lambda == 0:
             return 0.0
-        return sum(0.5 * self.weight_decay_lambda * torch.sum(linear.weight**2) for linear in self.linears)
+        squares = [torch.sum(linear.weight**2) for linear in self.linear_layers()]
+        return 0.5 * self.weight_decay_lambda * torch.stack(squares).sum()
 
     @property
     def params(self) -> dict[str, np.ndarray]:

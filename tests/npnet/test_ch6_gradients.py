@@ -38,8 +38,7 @@ def test_dropout_backward_vs_numerical_with_held_mask(rng: np.random.Generator) 
     layer.forward(x)
     layer.hold = True
     dx = layer.backward(dout)
-    assert_close(dx, numerical_gradient(lambda _: float(np.sum(layer.forward(x) * dout)), x), "Dropout dx",
-                 "numerical")
+    assert_close(dx, numerical_gradient(lambda _: float(np.sum(layer.forward(x) * dout)), x), "Dropout dx", "numerical")
 
 
 def min_relu_input(net: MultiLayerNetExtend, x: np.ndarray) -> float:
@@ -72,17 +71,32 @@ def away_from_kinks(net: MultiLayerNetExtend, rng: np.random.Generator, shape: t
 OPTIONS = list(itertools.product([[5], [6, 4], [5, 4, 3]], [False, True], [False, True], [0.0, 0.3]))
 
 
-@pytest.mark.parametrize("hidden,use_batchnorm,use_dropout,wd", OPTIONS,
-                         ids=[f"h{len(h)}-bn{int(b)}-do{int(d)}-wd{w}" for h, b, d, w in OPTIONS])
-def test_multilayer_net_extend_gradient_check(hidden: list[int], use_batchnorm: bool, use_dropout: bool, wd: float,
-                                              rng: np.random.Generator) -> None:
+@pytest.mark.parametrize(
+    "hidden,use_batchnorm,use_dropout,wd",
+    OPTIONS,
+    ids=[f"h{len(h)}-bn{int(b)}-do{int(d)}-wd{w}" for h, b, d, w in OPTIONS],
+)
+def test_multilayer_net_extend_gradient_check(
+    hidden: list[int], use_batchnorm: bool, use_dropout: bool, wd: float, rng: np.random.Generator
+) -> None:
     """Backprop against central differences with h = 1e-5: batch norm over 4 samples has third derivatives in the
-    thousands, so the book's h = 1e-4 leaves a truncation error (h**2/6 * |third derivative|) near the 1e-7 bound (measured: it
-    falls a hundredfold per tenfold smaller h), while 1e-5 keeps round-off (eps * |f| / h, ~2e-11) far below it.
+    thousands, so the book's h = 1e-4 leaves a truncation error (h**2/6 * |third derivative|) near the 1e-7 bound
+    (measured: it falls a hundredfold per tenfold smaller h), while 1e-5 keeps round-off (eps * |f| / h, ~2e-11)
+    far below it.
     """
-    net = MultiLayerNetExtend(7, hidden, 3, activation="relu", weight_init_std=0.5, weight_decay_lambda=wd,
-                              use_dropout=use_dropout, dropout_ration=0.3, use_batchnorm=use_batchnorm, rng=rng,
-                              loss_delta=0.0)
+    net = MultiLayerNetExtend(
+        7,
+        hidden,
+        3,
+        activation="relu",
+        weight_init_std=0.5,
+        weight_decay_lambda=wd,
+        use_dropout=use_dropout,
+        dropout_ration=0.3,
+        use_batchnorm=use_batchnorm,
+        rng=rng,
+        loss_delta=0.0,
+    )
     t = rng.integers(0, 3, size=4)
     with net.holding_state():
         x = away_from_kinks(net, rng, (4, 7))
@@ -120,8 +134,16 @@ def test_weight_decay_in_loss_and_gradient(rng: np.random.Generator) -> None:
         assert_close(g_decayed[f"b{i}"], g_plain[f"b{i}"], f"db{i}", "grad")  # biases are not decayed
 
 
-@pytest.mark.parametrize("name,expected", [("relu", np.sqrt(2 / 50)), ("He", np.sqrt(2 / 50)),
-                                           ("sigmoid", np.sqrt(1 / 50)), ("xavier", np.sqrt(1 / 50)), (0.01, 0.01)])
+@pytest.mark.parametrize(
+    "name,expected",
+    [
+        ("relu", np.sqrt(2 / 50)),
+        ("He", np.sqrt(2 / 50)),
+        ("sigmoid", np.sqrt(1 / 50)),
+        ("xavier", np.sqrt(1 / 50)),
+        (0.01, 0.01),
+    ],
+)
 def test_init_scale(name: str | float, expected: float) -> None:
     assert init_scale(name, 50) == pytest.approx(expected, rel=1e-15)
 
@@ -134,18 +156,30 @@ def test_init_scale_draws_that_std() -> None:
 
 def test_structure_and_names() -> None:
     net = MultiLayerNetExtend(4, [3, 2], 2, use_batchnorm=True, use_dropout=True, rng=0)
-    assert list(net.layers) == ["Affine1", "BatchNorm1", "Activation_function1", "Dropout1", "Affine2",
-                                "BatchNorm2", "Activation_function2", "Dropout2", "Affine3"]
+    assert list(net.layers) == [
+        "Affine1",
+        "BatchNorm1",
+        "Activation_function1",
+        "Dropout1",
+        "Affine2",
+        "BatchNorm2",
+        "Activation_function2",
+        "Dropout2",
+        "Affine3",
+    ]
     assert sorted(net.params) == sorted(["W1", "b1", "gamma1", "beta1", "W2", "b2", "gamma2", "beta2", "W3", "b3"])
     assert net.layers["BatchNorm1"].gamma is net.params["gamma1"]
 
 
-@pytest.mark.parametrize("kwargs,message", [
-    ({"weight_init_std": "lecun"}, "weight_init_std"),
-    ({"weight_decay_lambda": -1}, "weight_decay_lambda"),
-    ({"dropout_ration": 1.0, "use_dropout": True}, "dropout_ratio"),
-    ({"activation": "gelu"}, "activation"),
-])
+@pytest.mark.parametrize(
+    "kwargs,message",
+    [
+        ({"weight_init_std": "lecun"}, "weight_init_std"),
+        ({"weight_decay_lambda": -1}, "weight_decay_lambda"),
+        ({"dropout_ration": 1.0, "use_dropout": True}, "dropout_ratio"),
+        ({"activation": "gelu"}, "activation"),
+    ],
+)
 def test_bad_arguments(kwargs: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         MultiLayerNetExtend(4, [3], 2, **kwargs)

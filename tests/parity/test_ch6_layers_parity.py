@@ -22,12 +22,12 @@ SHAPES = [(1, 5), (4, 7), (3, 2, 4)]
 @pytest.mark.parametrize("shape", SHAPES)
 @pytest.mark.parametrize("inverted", [False, True], ids=["book", "inverted"])
 @pytest.mark.parametrize("ratio", [0.2, 0.5])
-def test_dropout_train_with_shared_mask(ratio: float, inverted: bool, shape: tuple[int, ...], dtype: type,
-                                        rng: np.random.Generator) -> None:
+def test_dropout_train_with_shared_mask(
+    ratio: float, inverted: bool, shape: tuple[int, ...], dtype: type, rng: np.random.Generator
+) -> None:
     layer = nl.Dropout(ratio, rng=rng, inverted=inverted)
     x = rng.standard_normal(shape).astype(dtype)
-    check_forward_backward(layer, ol.Dropout.from_npnet(layer), [x], rng, "Dropout",
-                           forward_kwargs={"train_flg": True})
+    check_forward_backward(layer, ol.Dropout.from_npnet(layer), [x], rng, "Dropout", forward_kwargs={"train_flg": True})
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -35,8 +35,11 @@ def test_dropout_train_with_shared_mask(ratio: float, inverted: bool, shape: tup
 def test_dropout_test_time(inverted: bool, dtype: type, rng: np.random.Generator) -> None:
     layer = nl.Dropout(0.3, rng=rng, inverted=inverted)
     x = rng.standard_normal((4, 6)).astype(dtype)
-    assert_close(layer.forward(x, train_flg=False), ol.Dropout.from_npnet(layer).forward(x, train_flg=False),
-                 "Dropout test-time forward")
+    assert_close(
+        layer.forward(x, train_flg=False),
+        ol.Dropout.from_npnet(layer).forward(x, train_flg=False),
+        "Dropout test-time forward",
+    )
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -63,13 +66,15 @@ def make_bn(rng: np.random.Generator, d: int, dtype: type, convention: str) -> n
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shape", [(2, 3), (5, 4), (8, 1), (4, 3, 2, 2)], ids=["b2", "b5", "d1", "4d"])
 @pytest.mark.parametrize("convention", ["book", "pytorch"])
-def test_batchnorm_train_forward_backward(convention: str, shape: tuple[int, ...], dtype: type,
-                                          rng: np.random.Generator) -> None:
+def test_batchnorm_train_forward_backward(
+    convention: str, shape: tuple[int, ...], dtype: type, rng: np.random.Generator
+) -> None:
     layer = make_bn(rng, int(np.prod(shape[1:])), dtype, convention)
     twin = ol.BatchNormalization.from_npnet(layer)
     x = (2 * rng.standard_normal(shape) + 1).astype(dtype)
-    check_forward_backward(layer, twin, [x], rng, "BatchNormalization", param_grads=["dgamma", "dbeta"],
-                           forward_kwargs={"train_flg": True})
+    check_forward_backward(
+        layer, twin, [x], rng, "BatchNormalization", param_grads=["dgamma", "dbeta"], forward_kwargs={"train_flg": True}
+    )
     assert_close(layer.running_mean, to_numpy(twin.running_mean), "running_mean")
     assert_close(layer.running_var, to_numpy(twin.running_var), "running_var")
 

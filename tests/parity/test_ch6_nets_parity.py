@@ -14,18 +14,39 @@ from oracle.nets import MultiLayerNetExtend as TorchMultiLayerNetExtend
 from tests.compare import assert_close
 from tests.protocol import check_gradients
 
-OPTIONS = list(itertools.product([[6], [6, 5], [6, 5, 4]], [False, True], [False, True], [0.0, 0.1],
-                                 ["relu", "sigmoid"]))
+OPTIONS = list(
+    itertools.product([[6], [6, 5], [6, 5, 4]], [False, True], [False, True], [0.0, 0.1], ["relu", "sigmoid"])
+)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("hidden,use_batchnorm,use_dropout,wd,activation", OPTIONS,
-                         ids=[f"h{len(h)}-bn{int(b)}-do{int(d)}-wd{w}-{a}" for h, b, d, w, a in OPTIONS])
-def test_gradient_loss_and_running_stats(hidden: list[int], use_batchnorm: bool, use_dropout: bool, wd: float,
-                                         activation: str, dtype: type, rng: np.random.Generator) -> None:
-    net = MultiLayerNetExtend(8, hidden, 4, activation=activation, weight_init_std="he", weight_decay_lambda=wd,
-                              use_dropout=use_dropout, dropout_ration=0.25, use_batchnorm=use_batchnorm, rng=rng,
-                              dtype=dtype)
+@pytest.mark.parametrize(
+    "hidden,use_batchnorm,use_dropout,wd,activation",
+    OPTIONS,
+    ids=[f"h{len(h)}-bn{int(b)}-do{int(d)}-wd{w}-{a}" for h, b, d, w, a in OPTIONS],
+)
+def test_gradient_loss_and_running_stats(
+    hidden: list[int],
+    use_batchnorm: bool,
+    use_dropout: bool,
+    wd: float,
+    activation: str,
+    dtype: type,
+    rng: np.random.Generator,
+) -> None:
+    net = MultiLayerNetExtend(
+        8,
+        hidden,
+        4,
+        activation=activation,
+        weight_init_std="he",
+        weight_decay_lambda=wd,
+        use_dropout=use_dropout,
+        dropout_ration=0.25,
+        use_batchnorm=use_batchnorm,
+        rng=rng,
+        dtype=dtype,
+    )
     twin = TorchMultiLayerNetExtend.from_npnet(net)
     x = rng.standard_normal((5, 8)).astype(dtype)
     t = rng.integers(0, 4, size=5)
@@ -57,8 +78,7 @@ def test_weight_decay_through_torch_optim_param_groups(rng: np.random.Generator)
             linear.bias.copy_(torch.from_numpy(net.params[f"b{i}"]))
     weights = [linear.weight for linear in plain_twin.linears]
     biases = [linear.bias for linear in plain_twin.linears]
-    opt = torch.optim.SGD([{"params": weights, "weight_decay": 0.1}, {"params": biases, "weight_decay": 0.0}],
-                          lr=0.05)
+    opt = torch.optim.SGD([{"params": weights, "weight_decay": 0.1}, {"params": biases, "weight_decay": 0.0}], lr=0.05)
     sgd = SGD(lr=0.05)
     for _ in range(20):
         x, t = rng.standard_normal((4, 6)), rng.integers(0, 3, size=4)

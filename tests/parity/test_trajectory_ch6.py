@@ -21,8 +21,17 @@ def test_extend_trajectory_float64(optimizer: object, mnist: tuple) -> None:
     (x_train, t_train), _ = mnist
     x_train, t_train = x_train[:3000].astype(np.float64), t_train[:3000]
     gen = np.random.default_rng(7)
-    net = MultiLayerNetExtend(784, [50, 40, 30], 10, weight_init_std="he", weight_decay_lambda=0.01,
-                              use_dropout=True, dropout_ration=0.2, use_batchnorm=True, rng=gen)
+    net = MultiLayerNetExtend(
+        784,
+        [50, 40, 30],
+        10,
+        weight_init_std="he",
+        weight_decay_lambda=0.01,
+        use_dropout=True,
+        dropout_ration=0.2,
+        use_batchnorm=True,
+        rng=gen,
+    )
     twin = TorchMultiLayerNetExtend.from_npnet(net)
     torch_opt = make_torch_optimizer(optimizer, twin.parameters())
     losses = []
@@ -38,5 +47,4 @@ def test_extend_trajectory_float64(optimizer: object, mnist: tuple) -> None:
         losses.append(objective.item())
     assert np.mean(losses[-10:]) < np.mean(losses[:10]) - 0.3  # it learned
     check_gradients(net.params, twin.params, f"params after {STEPS} steps", kind="trajectory")
-    check_gradients(net.running_stats(), twin.running_stats(), f"running stats after {STEPS} steps",
-                    kind="trajectory")
+    check_gradients(net.running_stats(), twin.running_stats(), f"running stats after {STEPS} steps", kind="trajectory")
