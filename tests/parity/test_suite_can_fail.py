@@ -108,3 +108,46 @@ def test_relu_gradient_at_zero_is_caught(monkeypatch: pytest.MonkeyPatch, rng: n
     monkeypatch.setattr(nl.Relu, "backward", relu_passes_gradient_at_zero)
     with pytest.raises(AssertionError):
         run_relu(rng)
+
+
+def batchnorm_forgets_the_variance_path(self: nl.BatchNormalization, dout: np.ndarray) -> np.ndarray:
+    """A classic slip: backprop through ``xc / std`` but not through ``std`` itself."""
+    dout2 = np.asarray(dout).reshape(self.xn.shape)
+    self.dbeta, self.dgamma = dout2.sum(axis=0), np.sum(self.xn * dout2, axis=0)
+    dxc = self.gamma * dout2 / self.std
+    return (dxc - dxc.mean(axis=0)).reshape(self.input_shape)
+
+
+def batchnorm_wrong_running_var(self: nl.BatchNormalization, x: np.ndarray) -> np.ndarray:
+    n = x.shape[0]
+    out = ORIGINAL["BatchNormBatch"](self, x)
+    self.running_var += (1 - self.momentum) * np.var(x, axis=0) / (n - 1)  # a stray extra term
+    return out
+
+
+ORIGINAL["BatchNormBatch"] = nl.BatchNormalization._normalize_batch
+
+
+def run_batchnorm(rng: np.random.Generator) -> None:
+    layer = nl.BatchNormalization(1 + rng.standard_normal(4), rng.standard_normal(4))
+    twin = ol.BatchNormalization.from_npnet(layer)
+    check_forward_backward(
+        layer, twin, [rng.standard_normal((5, 4))], rng, "BatchNormalization", param_grads=["dgamma", "dbeta"]
+    )
+    check_gradients(
+        {"running_var": layer.running_var}, {"running_var": twin.running_var.numpy()}, "running", kind="value"
+    )
+
+
+@pytest.mark.parametrize(
+    "method,mutant",
+    [("backward", batchnorm_forgets_the_variance_path), ("_normalize_batch", batchnorm_wrong_running_var)],
+    ids=["no_variance_path", "wrong_running_var"],
+)
+def test_planted_batchnorm_bug_is_caught(
+    method: str, mutant: Callable[..., Any], monkeypatch: pytest.MonkeyPatch, rng: np.random.Generator
+) -> None:
+    run_batchnorm(np.random.default_rng(1))
+    monkeypatch.setattr(nl.BatchNormalization, method, mutant)
+    with pytest.raises(AssertionError):
+        run_batchnorm(rng)
