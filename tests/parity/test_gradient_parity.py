@@ -10,6 +10,7 @@ import torch.nn.functional as F
 import npnet.functions as nf
 from npnet.gradient import numerical_gradient
 from npnet.nets import TwoLayerNet
+from oracle.convert import to_torch
 from oracle.gradient import autograd_gradient, gradient_check
 from oracle.nets import TwoLayerNet as TorchTwoLayerNet
 from tests.compare import assert_close
@@ -20,14 +21,14 @@ def test_cross_entropy_of_softmax(shape: tuple[int, int], rng: np.random.Generat
     x = rng.standard_normal(shape)
     t = rng.integers(0, shape[1], size=shape[0])
     ours = numerical_gradient(lambda z: nf.cross_entropy_error(nf.softmax(z), t, delta=0.0), x)
-    theirs = autograd_gradient(lambda z: F.cross_entropy(z, torch.from_numpy(t)), x)
+    theirs = autograd_gradient(lambda z: F.cross_entropy(z, to_torch(t, device=z.device)), x)
     assert_close(ours, theirs, "d cross_entropy(softmax(x)) / dx", "numerical")
 
 
 def test_sum_squared_error_of_sigmoid(rng: np.random.Generator) -> None:
     x, t = rng.standard_normal((3, 4)), rng.random((3, 4))
     ours = numerical_gradient(lambda z: nf.sum_squared_error(nf.sigmoid(z), t), x)
-    theirs = autograd_gradient(lambda z: 0.5 * torch.sum((torch.sigmoid(z) - torch.from_numpy(t)) ** 2), x)
+    theirs = autograd_gradient(lambda z: 0.5 * torch.sum((torch.sigmoid(z) - to_torch(t, device=z.device)) ** 2), x)
     assert_close(ours, theirs, "d sse(sigmoid(x)) / dx", "numerical")
 
 
