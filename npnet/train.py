@@ -51,8 +51,9 @@ class History:
 def minibatch_schedule(train_size: int, batch_size: int, iters_num: int, rng: SeedLike) -> np.ndarray:
     """Indices of every mini-batch, shape ``(iters_num, batch_size)``, drawn uniformly with replacement."""
     if train_size < 1 or batch_size < 1 or iters_num < 0:
-        raise ValueError(f"need train_size >= 1, batch_size >= 1, iters_num >= 0; got {train_size}, "
-                         f"{batch_size}, {iters_num}")
+        raise ValueError(
+            f"need train_size >= 1, batch_size >= 1, iters_num >= 0; got {train_size}, {batch_size}, {iters_num}"
+        )
     return as_generator(rng).integers(0, train_size, size=(iters_num, batch_size))
 
 
@@ -75,10 +76,17 @@ def check_training_data(x_train: np.ndarray, t_train: np.ndarray, x_test: np.nda
             raise ValueError(f"{split} set is empty")
 
 
-def run_schedule(step: Callable[[np.ndarray, np.ndarray], float], accuracy: Callable[[np.ndarray, np.ndarray], float],
-                 x_train: np.ndarray, t_train: np.ndarray, x_test: np.ndarray, t_test: np.ndarray,
-                 schedule: np.ndarray, history: History | None = None,
-                 progress: ProgressBar | None = None) -> Iterator[EpochReport]:
+def run_schedule(
+    step: Callable[[np.ndarray, np.ndarray], float],
+    accuracy: Callable[[np.ndarray, np.ndarray], float],
+    x_train: np.ndarray,
+    t_train: np.ndarray,
+    x_test: np.ndarray,
+    t_test: np.ndarray,
+    schedule: np.ndarray,
+    history: History | None = None,
+    progress: ProgressBar | None = None,
+) -> Iterator[EpochReport]:
     """The loop every trainer shares: one ``step`` per mini-batch of ``schedule``, a report per epoch.
 
     Args:
@@ -91,8 +99,9 @@ def run_schedule(step: Callable[[np.ndarray, np.ndarray], float], accuracy: Call
     check_training_data(x_train, t_train, x_test, t_test)
     schedule = np.asarray(schedule)
     if schedule.ndim != 2 or not np.issubdtype(schedule.dtype, np.integer):
-        raise ValueError(f"schedule must be integer indices of shape (iters_num, batch_size), got "
-                         f"{schedule.dtype} {schedule.shape}")
+        raise ValueError(
+            f"schedule must be integer indices of shape (iters_num, batch_size), got {schedule.dtype} {schedule.shape}"
+        )
     iter_per_epoch = iterations_per_epoch(len(x_train), schedule.shape[1])
     for i, batch_mask in enumerate(schedule):
         loss = float(step(x_train[batch_mask], t_train[batch_mask]))
@@ -109,14 +118,23 @@ def run_schedule(step: Callable[[np.ndarray, np.ndarray], float], accuracy: Call
             yield report
 
 
-def sgd_training(network: Any, x_train: np.ndarray, t_train: np.ndarray, x_test: np.ndarray,
-                 t_test: np.ndarray, schedule: np.ndarray, learning_rate: float = 0.1,
-                 history: History | None = None, progress: ProgressBar | None = None) -> Iterator[EpochReport]:
+def sgd_training(
+    network: Any,
+    x_train: np.ndarray,
+    t_train: np.ndarray,
+    x_test: np.ndarray,
+    t_test: np.ndarray,
+    schedule: np.ndarray,
+    learning_rate: float = 0.1,
+    history: History | None = None,
+    progress: ProgressBar | None = None,
+) -> Iterator[EpochReport]:
     """Train ``network`` in place by plain SGD, ``W <- W - learning_rate * dL/dW``, yielding per-epoch reports.
 
     ``network`` has ``params``, ``gradient(x, t)``, ``loss(x, t)`` and ``accuracy(x, t)``; the other arguments are
     :func:`run_schedule`'s.
     """
+
     def step(x_batch: np.ndarray, t_batch: np.ndarray) -> float:
         grads = network.gradient(x_batch, t_batch)
         for key in network.params:
@@ -140,13 +158,25 @@ def lockstep(*runs: Iterator[EpochReport]) -> Iterator[tuple[EpochReport, ...]]:
 
 def format_report(report: EpochReport) -> str:
     """One line: ``epoch  3 (iter   1800) | loss 0.2345 | train acc 0.9312 | test acc 0.9301``."""
-    return (f"epoch {report.epoch:2d} (iter {report.iteration:6d}) | loss {report.loss:.4f} | "
-            f"train acc {report.train_acc:.4f} | test acc {report.test_acc:.4f}")
+    return (
+        f"epoch {report.epoch:2d} (iter {report.iteration:6d}) | loss {report.loss:.4f} | "
+        f"train acc {report.train_acc:.4f} | test acc {report.test_acc:.4f}"
+    )
 
 
-def train_network(network: Any, x_train: np.ndarray, t_train: np.ndarray, x_test: np.ndarray, t_test: np.ndarray,
-                  iters_num: int = 10000, batch_size: int = 100, learning_rate: float = 0.1, rng: SeedLike = None,
-                  verbose: bool = True, stream: TextIO | None = None) -> History:
+def train_network(
+    network: Any,
+    x_train: np.ndarray,
+    t_train: np.ndarray,
+    x_test: np.ndarray,
+    t_test: np.ndarray,
+    iters_num: int = 10000,
+    batch_size: int = 100,
+    learning_rate: float = 0.1,
+    rng: SeedLike = None,
+    verbose: bool = True,
+    stream: TextIO | None = None,
+) -> History:
     """Run :func:`sgd_training` to the end and return its :class:`History`.
 
     With ``verbose``, one line per epoch goes to ``stream`` (stdout by default), and a progress bar is drawn on
@@ -156,25 +186,39 @@ def train_network(network: Any, x_train: np.ndarray, t_train: np.ndarray, x_test
     schedule = minibatch_schedule(len(x_train), batch_size, iters_num, rng)
     history = History()
     with ProgressBar(iters_num, "training", enabled=None if verbose else False) as bar:
-        for report in sgd_training(network, x_train, t_train, x_test, t_test, schedule, learning_rate, history,
-                                   bar):
+        for report in sgd_training(network, x_train, t_train, x_test, t_test, schedule, learning_rate, history, bar):
             if verbose:
                 bar.clear()
                 print(format_report(report), file=out, flush=True)
     return history
 
 
-def train_two_layer_net(x_train: np.ndarray, t_train: np.ndarray, x_test: np.ndarray, t_test: np.ndarray,
-                        hidden_size: int = 50, activation: str = "relu", iters_num: int = 10000,
-                        batch_size: int = 100, learning_rate: float = 0.1, seed: int = 0,
-                        verbose: bool = True) -> tuple[TwoLayerNet, History]:
+def train_two_layer_net(
+    x_train: np.ndarray,
+    t_train: np.ndarray,
+    x_test: np.ndarray,
+    t_test: np.ndarray,
+    hidden_size: int = 50,
+    activation: str = "relu",
+    iters_num: int = 10000,
+    batch_size: int = 100,
+    learning_rate: float = 0.1,
+    seed: int = 0,
+    verbose: bool = True,
+) -> tuple[TwoLayerNet, History]:
     """The book's ``train_neuralnet.py``: a 784-50-10 :class:`TwoLayerNet` trained by SGD, seeded.
 
     The seed makes the initial weights (first draw) and the mini-batch schedule (second draw) repeatable.
     """
     gen = as_generator(seed)
-    network = TwoLayerNet(x_train[0].size, hidden_size, int(np.max(t_train)) + 1 if np.ndim(t_train) == 1
-                          else t_train.shape[1], activation=activation, rng=gen)
-    history = train_network(network, x_train, t_train, x_test, t_test, iters_num, batch_size, learning_rate,
-                            rng=gen, verbose=verbose)
+    network = TwoLayerNet(
+        x_train[0].size,
+        hidden_size,
+        int(np.max(t_train)) + 1 if np.ndim(t_train) == 1 else t_train.shape[1],
+        activation=activation,
+        rng=gen,
+    )
+    history = train_network(
+        network, x_train, t_train, x_test, t_test, iters_num, batch_size, learning_rate, rng=gen, verbose=verbose
+    )
     return network, history

@@ -17,10 +17,18 @@ from npnet.train import EpochReport, History, run_schedule
 from oracle.nets import TwinNet
 
 
-def sgd_training(model: TwinNet, x_train: np.ndarray, t_train: np.ndarray, x_test: np.ndarray,
-                 t_test: np.ndarray, schedule: np.ndarray, learning_rate: float = 0.1,
-                 history: History | None = None, progress: ProgressBar | None = None,
-                 optimizer: Any = None) -> Iterator[EpochReport]:
+def sgd_training(
+    model: TwinNet,
+    x_train: np.ndarray,
+    t_train: np.ndarray,
+    x_test: np.ndarray,
+    t_test: np.ndarray,
+    schedule: np.ndarray,
+    learning_rate: float = 0.1,
+    history: History | None = None,
+    progress: ProgressBar | None = None,
+    optimizer: Any = None,
+) -> Iterator[EpochReport]:
     """Train ``model`` in place with ``torch.optim.SGD(lr=learning_rate)`` (or ``optimizer``), as npnet's loop does.
 
     Each step: ``zero_grad``; ``F.cross_entropy`` of the mini-batch; ``backward``; ``optimizer.step()``; then the
