@@ -1,4 +1,4 @@
-"""Mini-batch SGD training on MNIST, the book's ``train_neuralnet.py`` as functions.
+"""Training loops: the book's ``train_neuralnet.py`` (mini-batch SGD on MNIST) as functions, and its ``Trainer``.
 
 The loop is a generator, :func:`sgd_training`, that yields one :class:`EpochReport` per epoch, so that a caller can
 run npnet and its PyTorch twin in lockstep (``zip`` the two generators) and print them side by side. Mini-batches
@@ -9,19 +9,23 @@ Book semantics kept: samples are drawn with replacement (``np.random.choice(trai
 recorded for iteration ``i`` is the mini-batch loss *after* that iteration's update; accuracy on the full training
 and test sets is evaluated after the update of every iteration ``i`` with ``i % iter_per_epoch == 0``
 (``iter_per_epoch = max(train_size / batch_size, 1)``), which gives 17 reports for 10000 iterations.
+
+:class:`Trainer` is chapter 6's ``common/trainer.py``: any network, any of the chapter's optimizers, ``epochs`` of
+``iter_per_epoch`` steps, the same report rule, on a seeded schedule as well.
 """
 
 from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 import numpy as np
 
 from npnet.nets import TwoLayerNet
+from npnet.optim import Optimizer, make_optimizer
 from npnet.progress import ProgressBar
 from npnet.rng import SeedLike, as_generator
 
@@ -222,3 +226,157 @@ def train_two_layer_net(
         network, x_train, t_train, x_test, t_test, iters_num, batch_size, learning_rate, rng=gen, verbose=verbose
     )
     return network, history
+
+
+def evaluation_subset(x: np.ndarray, t: np.ndarray, sample_num: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """The book's per-epoch evaluation set: the first ``sample_num`` samples, or all of them when ``None``."""
+    if sample_num is None:
+        return x, t
+    return x[:sample_num], t[:sample_num]
+
+
+class Trainer:
+    """The book's ``common/trainer.py``: train ``network`` with a chapter-6 optimizer, one report per epoch.
+
+    Each :meth:`train_step` draws a mini-batch (with replacement, from a seeded schedule made up front), computes
+    ``network.gradient``, calls ``optimizer.update(network.params, grads)``, records ``network.loss`` of the same
+    mini-batch after the update in ``train_loss_list``, and on every ``iter_per_epoch``-th step (from step 0)
+    appends the accuracy on the training and test sets (their first ``evaluate_sample_num_per_epoch`` samples) to
+    ``train_acc_list`` and ``test_acc_list``. :meth:`train` runs ``max_iter = epochs * iter_per_epoch`` steps and
+    then measures ``final_test_acc`` on the whole test set.
+
+    Args (the book's, then npnet's keywords):
+        network: anything with ``params``, ``gradient(x, t)``, ``loss(x, t)`` and ``accuracy(x, t)``.
+        optimizer: a name (``"SGD"``, ``"Momentum"``, ``"Nesterov"``, ``"AdaGrad"``, ``"RMSprop"``, ``"Adam"``, any
+            case) built with ``optimizer_param`` (the book's default ``{"lr": 0.01}``), or an optimizer object.
+        verbose: print one line per epoch and the final test accuracy (the book also prints every step's loss;
+            npnet draws a progress bar instead, on a terminal only).
+        rng: seed or Generator of the mini-batch schedule.
+        stream: where ``verbose`` lines go (stdout by default).
+
+    Two slips of the book's class are fixed: its ``"rmsprpo"`` key made ``optimizer="RMSprop"`` fail, and its
+    float ``iter_per_epoch`` skipped every report after the first when an epoch is not a whole number of batches
+    (``iter_per_epoch`` is rounded up here, see :func:`iterations_per_epoch`).
+    """
+
+    def __init__(
+        self,
+        network: Any,
+        x_train: np.ndarray,
+        t_train: np.ndarray,
+        x_test: np.ndarray,
+        t_test: np.ndarray,
+        epochs: int = 20,
+        mini_batch_size: int = 100,
+        optimizer: str | Optimizer = "SGD",
+        optimizer_param: Mapping[str, Any] | None = None,
+        evaluate_sample_num_per_epoch: int | None = None,
+        verbose: bool = True,
+        *,
+        rng: SeedLike = None,
+        stream: TextIO | None = None,
+    ) -> None:
+        check_training_data(x_train, t_train, x_test, t_test)
+        for name, value in (("epochs", epochs), ("mini_batch_size", mini_batch_size)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"{name} must be a positive int, got {value!r}")
+        if evaluate_sample_num_per_epoch is not None and (
+            isinstance(evaluate_sample_num_per_epoch, bool)
+            or not isinstance(evaluate_sample_num_per_epoch, (int, np.integer))
+            or evaluate_sample_num_per_epoch < 1
+        ):
+            raise ValueError(
+                f"evaluate_sample_num_per_epoch must be a positive int or None, got {evaluate_sample_num_per_epoch!r}"
+            )
+        self.network = network
+        self.x_train, self.t_train, self.x_test, self.t_test = x_train, t_train, x_test, t_test
+        self.epochs, self.batch_size = int(epochs), int(mini_batch_size)
+        self.optimizer = build_optimizer(optimizer, optimizer_param)
+        self.evaluate_sample_num_per_epoch = evaluate_sample_num_per_epoch
+        self.verbose = verbose
+        self.stream = stream
+        self.train_size = len(x_train)
+        self.iter_per_epoch = iterations_per_epoch(self.train_size, self.batch_size)
+        self.max_iter = self.epochs * self.iter_per_epoch
+        self.schedule = minibatch_schedule(self.train_size, self.batch_size, self.max_iter, rng)
+        self.current_iter = 0
+        self.current_epoch = 0
+        self.history = History()
+        self.final_test_acc: float | None = None
+
+    @property
+    def train_loss_list(self) -> list[float]:
+        return self.history.train_loss_list
+
+    @property
+    def train_acc_list(self) -> list[float]:
+        return self.history.train_acc_list
+
+    @property
+    def test_acc_list(self) -> list[float]:
+        return self.history.test_acc_list
+
+    def train_on_batch(self, x_batch: np.ndarray, t_batch: np.ndarray) -> float:
+        """One optimizer step on a mini-batch; returns the batch's loss after the update."""
+        grads = self.network.gradient(x_batch, t_batch)
+        self.optimizer.update(self.network.params, grads)
+        return float(self.network.loss(x_batch, t_batch))
+
+    def accuracy(self, x: np.ndarray, t: np.ndarray) -> float:
+        return float(self.network.accuracy(x, t))
+
+    def train_step(self) -> EpochReport | None:
+        """One step of the schedule; returns the epoch's report when this step ends with one."""
+        if self.current_iter >= self.max_iter:
+            raise RuntimeError(f"all {self.max_iter} steps of the schedule have run")
+        batch_mask = self.schedule[self.current_iter]
+        loss = self.train_on_batch(self.x_train[batch_mask], self.t_train[batch_mask])
+        self.history.train_loss_list.append(loss)
+        report = None
+        if self.current_iter % self.iter_per_epoch == 0:
+            self.current_epoch += 1
+            n = self.evaluate_sample_num_per_epoch
+            train_acc = self.accuracy(*evaluation_subset(self.x_train, self.t_train, n))
+            test_acc = self.accuracy(*evaluation_subset(self.x_test, self.t_test, n))
+            report = EpochReport(self.current_epoch - 1, self.current_iter, train_acc, test_acc, loss)
+            self.history.train_acc_list.append(train_acc)
+            self.history.test_acc_list.append(test_acc)
+            self.history.reports.append(report)
+        self.current_iter += 1
+        return report
+
+    def finish(self) -> float:
+        """Measure and keep ``final_test_acc``, the accuracy on the whole test set."""
+        self.final_test_acc = self.accuracy(self.x_test, self.t_test)
+        return self.final_test_acc
+
+    def train(self) -> None:
+        """Run the remaining steps of the schedule, then :meth:`finish`."""
+        out = self.stream if self.stream is not None else sys.stdout
+        remaining = self.max_iter - self.current_iter
+        with ProgressBar(remaining, "training", enabled=None if self.verbose else False) as bar:
+            while self.current_iter < self.max_iter:
+                report = self.train_step()
+                bar.update()
+                if report is not None and self.verbose:
+                    bar.clear()
+                    print(format_trainer_report(report), file=out, flush=True)
+        test_acc = self.finish()
+        if self.verbose:
+            print(f"=============== Final Test Accuracy ===============\ntest acc:{test_acc}", file=out, flush=True)
+
+
+def build_optimizer(optimizer: str | Optimizer, optimizer_param: Mapping[str, Any] | None = None) -> Optimizer:
+    """The Trainer's optimizer: an :class:`Optimizer` as is, or a name built with ``optimizer_param``."""
+    if isinstance(optimizer, str):
+        return make_optimizer(optimizer, **dict(optimizer_param if optimizer_param is not None else {"lr": 0.01}))
+    if optimizer_param is not None:
+        raise ValueError("optimizer_param is for an optimizer given by name; this optimizer is already built")
+    if not callable(getattr(optimizer, "update", None)):
+        raise TypeError(f"optimizer must be a name or have update(params, grads), got {type(optimizer).__name__}")
+    return optimizer
+
+
+def format_trainer_report(report: EpochReport) -> str:
+    """The book's epoch line, counting epochs from 1: ``=== epoch:3, train acc:0.9120, test acc:0.9040 ===``."""
+    return f"=== epoch:{report.epoch + 1}, train acc:{report.train_acc:.4f}, test acc:{report.test_acc:.4f} ==="

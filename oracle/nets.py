@@ -252,3 +252,12 @@ class MultiLayerNetExtend(TwinNet):
 
 #: ``MultiLayerNet`` is ``MultiLayerNetExtend`` without dropout and batch norm, on both sides.
 MultiLayerNet = MultiLayerNetExtend
+
+
+def twin_of(net: Any, device: str | torch.device | None = None) -> TwinNet:
+    """The twin of any npnet network (``TwoLayerNet``, ``MultiLayerNet``, ``MultiLayerNetExtend``)."""
+    if isinstance(net, np_nets.TwoLayerNet):
+        return TwoLayerNet.from_npnet(net, device)
+    if isinstance(net, np_nets.MultiLayerNetExtend):
+        return MultiLayerNetExtend.from_npnet(net, device)
+    raise TypeError(f"no twin for {type(net).__name__}; expected an npnet.nets network")
