@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from npnet_cli import train_cmd
+from npnet_cli import experiments, train_cmd
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="npnet", description="npnet and its PyTorch oracle, side by side.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     train_cmd.register(commands)
+    experiments.register(commands)
     return parser
 
 

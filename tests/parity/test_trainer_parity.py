@@ -100,6 +100,7 @@ def test_trainer_and_twin_agree_step_for_step(name: str, kind: str, mnist: tuple
         assert gap <= bound, f"running_mean{i} differs by {gap:.3e} > {bound:.3e}"
     check_gradients(ours_s, theirs_s, "running stats", kind="trajectory")
 
+
 def test_twin_is_built_before_training_from_a_fresh_optimizer(mnist: tuple) -> None:
     data = small_mnist(mnist)
     trainer = Trainer(TwoLayerNet(784, 10, 10, rng=0), *data, epochs=1, verbose=False)
