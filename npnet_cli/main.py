@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 
 from npnet_cli import experiments, train_cmd
@@ -16,6 +17,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: What a command raises for bad input or a missing piece: reported in one line, exit status 1, no traceback.
+USER_ERRORS = (ValueError, OSError, FloatingPointError)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    return int(args.run(args))
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args))
+    except ModuleNotFoundError as error:
+        extra = "oracle" if error.name == "torch" else "experiments"
+        print(f"npnet: error: {error.name} is not installed: pip install 'npnet[{extra}]'", file=sys.stderr)
+        if error.name == "torch":
+            print("npnet: (or run without the PyTorch twins: --no-oracle)", file=sys.stderr)
+        return 1
+    except USER_ERRORS as error:
+        print(f"npnet: error: {error}", file=sys.stderr)
+        return 1

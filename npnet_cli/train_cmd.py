@@ -18,6 +18,7 @@ from npnet.nets import TwoLayerNet
 from npnet.progress import ProgressBar
 from npnet.rng import as_generator
 from npnet.train import lockstep, minibatch_schedule, sgd_training
+from npnet_cli import argtypes
 
 HEADER = (
     f"{'epoch':>5} {'iter':>6} | {'npnet train':>11} {'test':>7} | {'torch train':>11} {'test':>7} | "
@@ -32,10 +33,10 @@ def register(commands: Any) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--iters", type=int, default=10000, help="SGD iterations (default 10000)")
-    p.add_argument("--batch-size", type=int, default=100, help="mini-batch size (default 100)")
-    p.add_argument("--lr", type=float, default=0.1, help="learning rate (default 0.1)")
-    p.add_argument("--hidden", type=int, default=50, help="hidden units (default 50)")
+    p.add_argument("--iters", type=argtypes.positive_int, default=10000, help="SGD iterations (default 10000)")
+    p.add_argument("--batch-size", type=argtypes.positive_int, default=100, help="mini-batch size (default 100)")
+    p.add_argument("--lr", type=argtypes.positive_float, default=0.1, help="learning rate (default 0.1)")
+    p.add_argument("--hidden", type=argtypes.positive_int, default=50, help="hidden units (default 50)")
     p.add_argument("--activation", choices=["relu", "sigmoid"], default="relu")
     p.add_argument("--seed", type=int, default=0, help="seed of the weights and the mini-batch schedule")
     p.add_argument(

@@ -19,8 +19,26 @@ DEVICE_ENV = "NPNET_ORACLE_DEVICE"
 
 
 def default_device(device: str | torch.device | None = None) -> torch.device:
-    """``device`` if given, else ``$NPNET_ORACLE_DEVICE``, else the CPU."""
-    return torch.device(device if device is not None else os.environ.get(DEVICE_ENV, "cpu"))
+    """``device`` if given, else ``$NPNET_ORACLE_DEVICE``, else the CPU.
+
+    Raises ``ValueError`` for a name torch does not know and for a CUDA device this torch build cannot reach,
+    naming where the request came from.
+    """
+    source = "device" if device is not None else f"${DEVICE_ENV}"
+    requested = device if device is not None else os.environ.get(DEVICE_ENV, "cpu")
+    if isinstance(requested, torch.device):
+        resolved = requested
+    else:
+        try:
+            resolved = torch.device(requested)
+        except RuntimeError:
+            raise ValueError(f"{source}: expected a torch device such as 'cpu' or 'cuda', got {requested!r}") from None
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"{source}: {requested!r} asked for CUDA, but torch {torch.__version__} sees no usable CUDA device "
+            f"(built for CUDA {torch.version.cuda})"
+        )
+    return resolved
 
 
 def torch_dtype(dtype: Any) -> torch.dtype:

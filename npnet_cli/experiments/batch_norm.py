@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from npnet.nets import MultiLayerNetExtend
+from npnet_cli import argtypes
 from npnet_cli.experiments import common
 
 NAME = "batch-norm"
@@ -32,10 +33,10 @@ COLOURS = {"Batch Normalization": "C0", "Normal (without BatchNorm)": "C1"}
 
 def register(commands: Any) -> None:
     p = commands.add_parser(NAME, help=HELP, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--scales", type=common.positive_int, default=16, help="weight scales from 1 to 1e-4 (default 16)")
-    p.add_argument("--epochs", type=common.positive_int, default=20, help="epochs (default 20)")
-    p.add_argument("--train-size", type=common.positive_int, default=1000, help="training samples (default 1000)")
-    p.add_argument("--batch-size", type=common.positive_int, default=100, help="mini-batch size (default 100)")
+    p.add_argument("--scales", type=argtypes.positive_int, default=16, help="weight scales from 1 to 1e-4 (default 16)")
+    p.add_argument("--epochs", type=argtypes.positive_int, default=20, help="epochs (default 20)")
+    p.add_argument("--train-size", type=argtypes.positive_int, default=1000, help="training samples (default 1000)")
+    p.add_argument("--batch-size", type=argtypes.positive_int, default=100, help="mini-batch size (default 100)")
     common.add_common_options(p, NAME)
     p.set_defaults(run=run)
 

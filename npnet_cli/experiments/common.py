@@ -35,28 +35,6 @@ def add_common_options(p: argparse.ArgumentParser, name: str) -> None:
     p.set_defaults(figure_name=f"{name}.png")
 
 
-def positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
-    return value
-
-
-def non_negative_float(text: str) -> float:
-    value = float(text)
-    if not value >= 0:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text}")
-    return value
-
-
-def fraction(text: str) -> float:
-    """A share in ``[0, 1)``, such as a dropout ratio."""
-    value = float(text)
-    if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), got {text}")
-    return value
-
-
 def mnist(args: argparse.Namespace) -> Data:
     """``(x_train, t_train, x_test, t_test)``: normalized, flattened, index labels, as the book's scripts load it."""
     (x_train, t_train), (x_test, t_test) = load_mnist(data_dir=args.data_dir)

@@ -28,6 +28,7 @@ from npnet.search import (
     split_validation,
     trial_trainer,
 )
+from npnet_cli import argtypes
 from npnet_cli.experiments import common
 
 NAME = "hyperparam"
@@ -46,13 +47,15 @@ def n_jobs(text: str) -> int:
 
 def register(commands: Any) -> None:
     p = commands.add_parser(NAME, help=HELP, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--trials", type=common.positive_int, default=100, help="trials (default 100)")
-    p.add_argument("--epochs", type=common.positive_int, default=50, help="epochs per trial (default 50)")
-    p.add_argument("--train-size", type=common.positive_int, default=500, help="samples to split (default 500)")
+    p.add_argument("--trials", type=argtypes.positive_int, default=100, help="trials (default 100)")
+    p.add_argument("--epochs", type=argtypes.positive_int, default=50, help="epochs per trial (default 50)")
+    p.add_argument("--train-size", type=argtypes.positive_int, default=500, help="samples to split (default 500)")
     p.add_argument(
-        "--validation-rate", type=common.fraction, default=0.2, help="share held out to validate (default 0.2)"
+        "--validation-rate", type=argtypes.fraction, default=0.2, help="share held out to validate (default 0.2)"
     )
-    p.add_argument("--best", type=common.positive_int, default=20, help="best trials shown and retrained (default 20)")
+    p.add_argument(
+        "--best", type=argtypes.positive_int, default=20, help="best trials shown and retrained (default 20)"
+    )
     p.add_argument("--jobs", type=n_jobs, default=-1, help="joblib workers (default -1: one per core)")
     common.add_common_options(p, NAME)
     p.set_defaults(run=run)

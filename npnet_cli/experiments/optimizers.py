@@ -14,6 +14,7 @@ from typing import Any
 
 from npnet.nets import MultiLayerNet
 from npnet.optim import make_optimizer
+from npnet_cli import argtypes
 from npnet_cli.experiments import common
 
 NAME = "optimizers"
@@ -33,8 +34,8 @@ DEFAULT = ("SGD", "Momentum", "AdaGrad", "Adam")
 
 def register(commands: Any) -> None:
     p = commands.add_parser(NAME, help=HELP, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--iters", type=common.positive_int, default=2000, help="iterations (default 2000)")
-    p.add_argument("--batch-size", type=common.positive_int, default=128, help="mini-batch size (default 128)")
+    p.add_argument("--iters", type=argtypes.positive_int, default=2000, help="iterations (default 2000)")
+    p.add_argument("--batch-size", type=argtypes.positive_int, default=128, help="mini-batch size (default 128)")
     p.add_argument(
         "--optimizers",
         nargs="+",
@@ -42,7 +43,7 @@ def register(commands: Any) -> None:
         default=list(DEFAULT),
         help=f"which optimizers (default: {' '.join(DEFAULT)})",
     )
-    p.add_argument("--print-every", type=common.positive_int, default=100, help="table row every N iterations")
+    p.add_argument("--print-every", type=argtypes.positive_int, default=100, help="table row every N iterations")
     common.add_common_options(p, NAME)
     p.set_defaults(run=run)
 

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from npnet.nets import MultiLayerNet, MultiLayerNetExtend
+from npnet_cli import argtypes
 from npnet_cli.experiments import common
 
 NAME = "overfit"
@@ -29,14 +30,14 @@ HIDDEN = [100] * 6
 
 def register(commands: Any) -> None:
     p = commands.add_parser(NAME, help=HELP, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--epochs", type=common.positive_int, default=201, help="epochs (default 201)")
-    p.add_argument("--train-size", type=common.positive_int, default=300, help="training samples (default 300)")
-    p.add_argument("--batch-size", type=common.positive_int, default=100, help="mini-batch size (default 100)")
+    p.add_argument("--epochs", type=argtypes.positive_int, default=201, help="epochs (default 201)")
+    p.add_argument("--train-size", type=argtypes.positive_int, default=300, help="training samples (default 300)")
+    p.add_argument("--batch-size", type=argtypes.positive_int, default=100, help="mini-batch size (default 100)")
     p.add_argument(
-        "--weight-decay", type=common.non_negative_float, default=0.1, help="weight decay lambda (default 0.1)"
+        "--weight-decay", type=argtypes.non_negative_float, default=0.1, help="weight decay lambda (default 0.1)"
     )
-    p.add_argument("--dropout-ratio", type=common.fraction, default=0.2, help="dropout ratio (default 0.2)")
-    p.add_argument("--print-every", type=common.positive_int, default=25, help="table row every N epochs")
+    p.add_argument("--dropout-ratio", type=argtypes.fraction, default=0.2, help="dropout ratio (default 0.2)")
+    p.add_argument("--print-every", type=argtypes.positive_int, default=25, help="table row every N epochs")
     common.add_common_options(p, NAME)
     p.set_defaults(run=run)
 

@@ -16,6 +16,7 @@ import math
 from typing import Any
 
 from npnet.nets import MultiLayerNet
+from npnet_cli import argtypes
 from npnet_cli.experiments import common
 
 NAME = "weight-init"
@@ -30,9 +31,9 @@ LEARNING_RATE = 0.01
 
 def register(commands: Any) -> None:
     p = commands.add_parser(NAME, help=HELP, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--iters", type=common.positive_int, default=2000, help="iterations (default 2000)")
-    p.add_argument("--batch-size", type=common.positive_int, default=128, help="mini-batch size (default 128)")
-    p.add_argument("--print-every", type=common.positive_int, default=100, help="table row every N iterations")
+    p.add_argument("--iters", type=argtypes.positive_int, default=2000, help="iterations (default 2000)")
+    p.add_argument("--batch-size", type=argtypes.positive_int, default=128, help="mini-batch size (default 128)")
+    p.add_argument("--print-every", type=argtypes.positive_int, default=100, help="table row every N iterations")
     common.add_common_options(p, NAME)
     p.set_defaults(run=run)
 
