@@ -35,7 +35,8 @@ def test_sgd_trajectory_float64(activation: str, mnist: tuple) -> None:
     assert len(pairs) == 3  # reports after iterations 0, 60 and 120
     for a, b in pairs:
         assert (a.epoch, a.iteration) == (b.epoch, b.iteration)
-        assert abs(a.train_acc - b.train_acc) <= 1 / len(x_train)  # at most one sample on a tie of round-off
+        # argmax of scores that agree to round-off: the same predictions, so the very same accuracies
+        assert (a.train_acc, a.test_acc) == (b.train_acc, b.test_acc)
     assert len(ours.train_loss_list) == len(theirs.train_loss_list) == STEPS
     assert_close(np.array(ours.train_loss_list), np.array(theirs.train_loss_list), "loss trajectory", "trajectory")
     assert np.mean(ours.train_loss_list[-10:]) < np.mean(ours.train_loss_list[:10]) - 0.02  # it did learn
