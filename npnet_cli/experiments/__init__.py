@@ -6,7 +6,6 @@ Each experiment is a module with ``NAME``, ``HELP``, ``register(commands)`` and 
 
 from __future__ import annotations
 
-import argparse
 from typing import Any
 
 from npnet_cli.experiments import batch_norm, hyperparam, optimizers, overfit, weight_init
@@ -18,8 +17,11 @@ def register(commands: Any) -> None:
     p = commands.add_parser(
         "experiment",
         help="run one of the book's chapter-6 experiments (writes a PNG)",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=(
+            "The book's chapter-6 experiments: each trains npnet and (unless --no-oracle) its PyTorch twins side by "
+            "side, prints its numbers with the npnet-vs-torch gap, and writes a PNG to --out. "
+            "docs/experiments.md shows every figure at the default budget."
+        ),
     )
     experiments = p.add_subparsers(dest="experiment", required=True, metavar="NAME")
     for module in MODULES:
