@@ -20,13 +20,11 @@ from typing import Any
 from npnet.rng import as_generator
 from npnet.search import (
     SearchSpace,
-    Trial,
     TrialResult,
     best_trials,
     run_trials,
     sample_trials,
     split_validation,
-    trial_trainer,
 )
 from npnet_cli import argtypes
 from npnet_cli.experiments import common
@@ -94,27 +92,16 @@ def describe(r: TrialResult) -> str:
     return f"val acc:{r.final_val_acc:.4f} | lr:{r.trial.lr:.4g}, weight decay:{r.trial.weight_decay:.4g}"
 
 
-def twin_trial(trial: Trial, data: common.Data, space: SearchSpace, device: str | None) -> TrialResult:
-    """One trial trained by its PyTorch twin on ``device``: npnet builds the trial's net and schedule, the twin trains.
-
-    This is ``oracle.search.run_trial`` with a device: that function takes none (its twin goes to
-    ``$NPNET_ORACLE_DEVICE`` or the CPU), and ``--device`` must reach the twins of every experiment.
-    """
-    from oracle.train import Trainer as TwinTrainer
-
-    twin = TwinTrainer.from_npnet(trial_trainer(trial, *data, space), device=device)
-    twin.train()
-    return TrialResult(trial, tuple(twin.test_acc_list), tuple(twin.train_acc_list))
-
-
 def twin_results(
     best: list[TrialResult], data: common.Data, space: SearchSpace, args: argparse.Namespace
 ) -> list[TrialResult]:
     """The best trials trained again by their twins, in the same order."""
     import torch
 
+    from oracle.search import run_trial
+
     torch.set_num_threads(1)  # as common.make_pair: torch's threads fight npnet's BLAS threads for the cores
-    return [twin_trial(r.trial, data, space, args.device) for r in best]
+    return [run_trial(r.trial, *data, space, device=args.device) for r in best]
 
 
 def acc_gap(ours: TrialResult, theirs: TrialResult) -> float:
