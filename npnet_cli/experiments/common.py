@@ -3,7 +3,7 @@
 An experiment trains npnet networks with :class:`npnet.train.Trainer` and, unless ``--no-oracle`` is given, each
 one's PyTorch twin beside it (:class:`oracle.train.Trainer`, same weights, mini-batches and dropout masks, the
 torch optimizer of the same formula), then prints its numbers and writes one PNG. Figures are drawn headless
-(matplotlib's Agg backend); npnet's curves are solid lines, the twins' are dashed lines over them.
+(matplotlib's Agg backend); npnet's curves are solid lines, the twins' thin black dashes over them.
 """
 
 from __future__ import annotations
@@ -128,16 +128,18 @@ def save(fig: Any, args: argparse.Namespace) -> Path:
 
 
 def plot_pair(ax: Any, x: Values, ours: Values, theirs: Values | None, **style: Any) -> None:
-    """npnet's curve solid with its label, the twin's dashed in the same colour (labelled once, as "torch twin")."""
-    (line,) = ax.plot(x, ours, **style)
+    """npnet's curve solid (width 2.5) with its label; the twin's as thin black dashes on top, so that where the two
+    agree the dashes run along the middle of npnet's line and any gap shows (labelled once: :func:`twin_legend_note`).
+    """
+    ax.plot(x, ours, **{"linewidth": 2.5, **style})
     if theirs is not None:
-        ax.plot(x, theirs, linestyle="--", color=line.get_color(), linewidth=1.0)
+        ax.plot(x, theirs, linestyle=(0, (3, 3)), color="black", linewidth=0.8)
 
 
 def twin_legend_note(ax: Any, args: argparse.Namespace) -> None:
     """Say in the plot what the dashed lines are."""
     if not args.no_oracle:
-        ax.plot([], [], linestyle="--", color="gray", linewidth=1.0, label="dashed: PyTorch twin")
+        ax.plot([], [], linestyle=(0, (3, 3)), color="black", linewidth=0.8, label="dashed: PyTorch twin")
 
 
 def print_table(header: Sequence[str], rows: Sequence[Sequence[Any]], formats: Sequence[str]) -> None:

@@ -127,5 +127,5 @@ def plot(pairs: list[common.Pair], args: argparse.Namespace) -> None:
             common.plot_pair(ax, epochs, ours, theirs, label=split, marker=marker, markevery=mark, markersize=4)
         common.twin_legend_note(ax, args)
         ax.set(title=p.label, xlabel="epochs", ylabel="accuracy", ylim=(0, 1.0))
-        ax.legend(loc="lower right")
+        ax.legend(loc="upper left")
     common.save(fig, args)
