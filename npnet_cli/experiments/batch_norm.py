@@ -95,16 +95,6 @@ def progress_note(pair: common.Pair) -> str:
     return f"{short} {pair.trainer.train_acc_list[-1]:.4f}{' (diverged)' if diverged(pair) else ''}"
 
 
-def acc_gap(pair: common.Pair) -> float:
-    """Largest ``|train acc np - torch|`` over the epochs (NaN without a twin)."""
-    return common.max_gap(pair.trainer.train_acc_list, None if pair.twin is None else pair.twin.train_acc_list)
-
-
-def loss_gap(pair: common.Pair) -> float:
-    """Largest ``|loss np - torch|`` over the steps, diverged steps agreeing if both sides diverged alike."""
-    return common.max_gap(pair.trainer.train_loss_list, None if pair.twin is None else pair.twin.train_loss_list)
-
-
 def print_table(runs: list[tuple[float, list[common.Pair]]], args: argparse.Namespace) -> None:
     """Per scale: final training accuracy with and without batch norm, which net diverged, and (with twins) how far
     npnet and its twins are apart."""
@@ -112,7 +102,9 @@ def print_table(runs: list[tuple[float, list[common.Pair]]], args: argparse.Name
     for w, (bn, plain) in runs:
         note = ", ".join(f"{'BN' if p is bn else 'no BN'} diverged" for p in (bn, plain) if diverged(p)) or "-"
         rows.append([w, bn.trainer.train_acc_list[-1], plain.trainer.train_acc_list[-1], note])
-        gaps.append([max(acc_gap(bn), acc_gap(plain)), max(loss_gap(bn), loss_gap(plain))])
+        gaps.append(
+            [max(p.gap("train_acc_list") for p in (bn, plain)), max(p.gap("train_loss_list") for p in (bn, plain))]
+        )
     common.print_summary(
         ["W", "train acc BN", "train acc no BN", "note"],
         rows,

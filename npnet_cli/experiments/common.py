@@ -64,11 +64,12 @@ class Pair:
         if self.twin is not None:
             self.twin.finish()
 
-    def max_loss_gap(self) -> float:
-        """Largest ``|loss_npnet - loss_torch|`` over the steps run (NaN without a twin)."""
-        if self.twin is None or not self.trainer.train_loss_list:
+    def gap(self, *histories: str) -> float:
+        """Largest ``|npnet - torch|`` over the named history lists (``"train_loss_list"``, ``"train_acc_list"``,
+        ``"test_acc_list"``), as :func:`max_gap` counts it; NaN without a twin."""
+        if self.twin is None:
             return math.nan
-        return float(np.max(np.abs(np.subtract(self.trainer.train_loss_list, self.twin.train_loss_list))))
+        return max(max_gap(getattr(self.trainer, name), getattr(self.twin, name)) for name in histories)
 
 
 def make_pair(label: str, args: argparse.Namespace, network: Any, data: Data, **trainer_kwargs: Any) -> Pair:
@@ -77,16 +78,22 @@ def make_pair(label: str, args: argparse.Namespace, network: Any, data: Data, **
     trainer = Trainer(network, *data, verbose=False, **trainer_kwargs)
     twin = None
     if not args.no_oracle:
-        import torch
-
         from oracle.train import Trainer as TwinTrainer
 
-        # npnet's BLAS threads spin for a while after each call; torch's own threads, started in between, then
-        # fight them for the cores (measured: a 5-layer step pair takes 3x longer with torch on 2 threads).
-        torch.set_num_threads(1)
-
+        one_torch_thread()
         twin = TwinTrainer.from_npnet(trainer, device=args.device)
     return Pair(label, trainer, twin)
+
+
+def one_torch_thread() -> None:
+    """Run the twins on one torch thread, called before any twin trains.
+
+    npnet's BLAS threads spin for a while after each call; torch's own threads, started in between, then fight them
+    for the cores (measured: a 5-layer step pair takes 3x longer with torch on 2 threads).
+    """
+    import torch
+
+    torch.set_num_threads(1)
 
 
 def smooth_curve(x: Values, window: int = 11) -> np.ndarray:

@@ -96,11 +96,9 @@ def twin_results(
     best: list[TrialResult], data: common.Data, space: SearchSpace, args: argparse.Namespace
 ) -> list[TrialResult]:
     """The best trials trained again by their twins, in the same order."""
-    import torch
-
     from oracle.search import run_trial
 
-    torch.set_num_threads(1)  # as common.make_pair: torch's threads fight npnet's BLAS threads for the cores
+    common.one_torch_thread()
     return [run_trial(r.trial, *data, space, device=args.device) for r in best]
 
 

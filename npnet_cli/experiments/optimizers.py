@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
         rows.append([str(i)] + [common.loss_cell(p, i) for p in pairs])
     common.print_table(header, rows, ["" for _ in header])
     summary = [[p.label, p.trainer.train_loss_list[-1], p.trainer.final_test_acc] for p in pairs]
-    gaps = None if args.no_oracle else [[p.max_loss_gap()] for p in pairs]
+    gaps = None if args.no_oracle else [[p.gap("train_loss_list")] for p in pairs]
     common.print_summary(
         ["optimizer", "final loss", "test acc"], summary, ["", ".4f", ".4f"], ["max |loss np - torch|"], gaps
     )

@@ -83,16 +83,6 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def acc_gap(pair: common.Pair) -> float:
-    """Largest ``|acc np - torch|`` over the epochs, training and test accuracy (NaN without a twin)."""
-    if pair.twin is None:
-        return float("nan")
-    return max(
-        common.max_gap(pair.trainer.train_acc_list, pair.twin.train_acc_list),
-        common.max_gap(pair.trainer.test_acc_list, pair.twin.test_acc_list),
-    )
-
-
 def print_tables(pairs: list[common.Pair], args: argparse.Namespace) -> None:
     """Train and test accuracy every ``--print-every`` epochs; then, per run, the final accuracies, their gap
     (how much the net overfits) and how far npnet and its twin are apart."""
@@ -111,7 +101,9 @@ def print_tables(pairs: list[common.Pair], args: argparse.Namespace) -> None:
         summary,
         ["", ".4f", ".4f", ".4f"],
         ["max |acc np - torch|", "max |loss np - torch|"],
-        None if args.no_oracle else [[acc_gap(p), p.max_loss_gap()] for p in pairs],
+        None
+        if args.no_oracle
+        else [[p.gap("train_acc_list", "test_acc_list"), p.gap("train_loss_list")] for p in pairs],
     )
 
 

@@ -75,7 +75,7 @@ def print_tables(pairs: list[common.Pair], args: argparse.Namespace) -> None:
     rows = [[str(i)] + [common.loss_cell(p, i) for p in pairs] for i in range(0, args.iters, args.print_every)]
     common.print_table(header, rows, ["" for _ in header])
     summary = [[p.label, p.trainer.train_loss_list[-1], p.trainer.final_test_acc] for p in pairs]
-    gaps = None if args.no_oracle else [[p.max_loss_gap()] for p in pairs]
+    gaps = None if args.no_oracle else [[p.gap("train_loss_list")] for p in pairs]
     common.print_summary(
         ["init", "final loss", "test acc"], summary, ["", ".4f", ".4f"], ["max |loss np - torch|"], gaps
     )
