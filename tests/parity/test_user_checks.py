@@ -14,7 +14,7 @@ import pytest
 from npnet.testing import ParityError, Report, check_function, check_layer, check_net, check_optimizer
 from oracle import diagnoses as dx
 from oracle import optimizer_check as oc
-from oracle.function_check import FORWARD_DIFF
+from oracle.function_check import FORWARD_DIFF, HALF_STEP
 from oracle.report import UNKNOWN_SLIP
 from tests.parity import user_style as us
 
@@ -243,6 +243,42 @@ def forward_difference(f: Any, x: np.ndarray, h: float = 1e-4) -> np.ndarray:
     return grad
 
 
+class SGDAscent(us.SGD):
+    def update(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+        for k in params:
+            params[k] += self.lr * grads[k]
+
+
+class AdaGradEpsInSqrt:
+    def __init__(self, lr: float = 0.01) -> None:
+        self.lr, self.h = lr, None
+
+    def update(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+        self.h = self.h or {k: np.zeros_like(p) for k, p in params.items()}
+        for k in params:
+            self.h[k] += grads[k] ** 2
+            params[k] -= self.lr * grads[k] / np.sqrt(self.h[k] + 1e-7)
+
+
+class RMSpropEpsInSqrt:
+    def __init__(self, lr: float = 0.01, decay_rate: float = 0.99) -> None:
+        self.lr, self.decay_rate, self.h = lr, decay_rate, None
+
+    def update(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+        self.h = self.h or {k: np.zeros_like(p) for k, p in params.items()}
+        for k in params:
+            self.h[k] = self.decay_rate * self.h[k] + (1 - self.decay_rate) * grads[k] ** 2
+            params[k] -= self.lr * grads[k] / np.sqrt(self.h[k] + 1e-7)
+
+
+def cross_entropy_delta_outside(y: np.ndarray, t: np.ndarray) -> float:
+    return cross_entropy_no_delta(y, t) + 1e-7
+
+
+def central_difference_over_h(f: Any, x: np.ndarray, h: float = 1e-4) -> np.ndarray:
+    return us.numerical_gradient(f, x, h) * 2
+
+
 def affine() -> Any:
     return W.copy(), B.copy()
 
@@ -293,7 +329,15 @@ FUNCTION_SLIPS = [
         "cross_entropy_error [batch, index labels]",
         dx.CEE_DELTA,
     ),
+    (
+        "cee-delta-outside",
+        cross_entropy_delta_outside,
+        "cross_entropy_error",
+        "cross_entropy_error [batch, one-hot labels]",
+        dx.CEE_DELTA,
+    ),
     ("forward-difference", forward_difference, "numerical_gradient", "numerical_gradient (3, 4)", FORWARD_DIFF),
+    ("over-h", central_difference_over_h, "numerical_gradient", "numerical_gradient (5,)", HALF_STEP),
 ]
 
 
@@ -310,6 +354,9 @@ OPTIMIZER_SLIPS = [
     ("momentum-units", MomentumTorchBuffer, "Momentum", "v[W1]", oc.VELOCITY_UNITS),
     ("momentum-dampened", MomentumDampened, "Momentum", "W1", oc.MOMENTUM_DAMPENED),
     ("nesterov-as-momentum", NesterovWithoutLookAhead, "Nesterov", "W1", oc.NESTEROV_AS_MOMENTUM),
+    ("adagrad-eps", AdaGradEpsInSqrt, "AdaGrad", "b1", oc.EPS_IN_SQRT),
+    ("rmsprop-eps", RMSpropEpsInSqrt, "RMSprop", "b1", oc.EPS_IN_SQRT),
+    ("ascent", SGDAscent, "SGD", "W1", oc.ASCENT),
 ]
 
 
