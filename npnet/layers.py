@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from npnet._validate import as_float_array, check_shape, labels_as_indices
-from npnet.functions import CROSS_ENTROPY_DELTA, cross_entropy_error, log_softmax, sigmoid, softmax
+from npnet._validate import as_float_array, check_shape, labels_as_indices, real_array, real_number
+from npnet.functions import CROSS_ENTROPY_DELTA, log_softmax, mean_negative_log, sigmoid, softmax
 from npnet.rng import SeedLike, as_generator
 
 
@@ -49,7 +49,7 @@ class Relu:
         self.mask: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        x = np.asarray(x)
+        x = real_array(x, "Relu input x")
         self.mask = x <= 0
         return np.where(self.mask, np.zeros((), dtype=x.dtype), x)
 
@@ -96,7 +96,7 @@ class Affine:
         self.db: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        x = np.asarray(x)
+        x = real_array(x, "Affine input x")
         d = self.W.shape[0]
         if x.ndim < 2 or x[0].size != d:
             raise ValueError(
@@ -128,7 +128,7 @@ class SoftmaxWithLoss:
     """
 
     def __init__(self, delta: float = CROSS_ENTROPY_DELTA) -> None:
-        self.delta = delta
+        self.delta = real_number(delta, "delta")
         self.loss: float | None = None
         self.y: np.ndarray | None = None
         self.t: np.ndarray | None = None
@@ -137,14 +137,13 @@ class SoftmaxWithLoss:
         x = as_float_array(x, "x")
         if x.ndim != 2:
             raise ValueError(f"SoftmaxWithLoss.forward expects scores x of shape (N, C), got {x.shape}")
-        labels_as_indices(t, x.shape)  # validate before remembering anything
+        idx = labels_as_indices(t, x.shape)  # validate before remembering anything
         self.t = np.asarray(t)
         self.y = softmax(x)
         if self.delta == 0:
-            idx = labels_as_indices(self.t, x.shape)
             self.loss = float(-np.mean(log_softmax(x)[np.arange(x.shape[0]), idx]))
         else:
-            self.loss = cross_entropy_error(self.y, self.t, self.delta)
+            self.loss = mean_negative_log(self.y, idx, self.delta)
         return self.loss
 
     def backward(self, dout: float = 1) -> np.ndarray:
@@ -169,9 +168,7 @@ class Dropout:
     """
 
     def __init__(self, dropout_ratio: float = 0.5, rng: SeedLike = None, inverted: bool = False) -> None:
-        if not 0.0 <= float(dropout_ratio) < 1.0:
-            raise ValueError(f"dropout_ratio must be in [0, 1), got {dropout_ratio!r}")
-        self.dropout_ratio = float(dropout_ratio)
+        self.dropout_ratio = real_number(dropout_ratio, "dropout_ratio", 0.0, 1.0, high_open=True)
         self.inverted = bool(inverted)
         self.rng = as_generator(rng)
         self.hold = False
@@ -183,7 +180,7 @@ class Dropout:
         return 1.0 / (1.0 - self.dropout_ratio) if self.inverted else 1.0
 
     def forward(self, x: np.ndarray, train_flg: bool = True) -> np.ndarray:
-        x = np.asarray(x)
+        x = real_array(x, "Dropout input x")
         if not train_flg:
             return x.copy() if self.inverted else x * (1.0 - self.dropout_ratio)
         if not (self.hold and self.mask is not None and self.mask.shape == x.shape):
@@ -233,10 +230,9 @@ class BatchNormalization:
             raise ValueError(
                 f"running_var_convention must be one of {RUNNING_VAR_CONVENTIONS}, got {running_var_convention!r}"
             )
-        if not 0.0 <= float(momentum) <= 1.0:
-            raise ValueError(f"momentum must be in [0, 1], got {momentum!r}")
         self.gamma, self.beta = gamma, beta
-        self.momentum, self.eps = float(momentum), float(eps)
+        self.momentum = real_number(momentum, "momentum", 0.0, 1.0)
+        self.eps = real_number(eps, "BatchNormalization eps", low_open=True)
         self.running_var_convention = running_var_convention
         dtype, d = np.asarray(gamma).dtype, np.shape(gamma)[0]
         initial_var = 1.0 if running_var_convention == "pytorch" else 0.0
@@ -252,7 +248,7 @@ class BatchNormalization:
         self.dbeta: np.ndarray | None = None
 
     def forward(self, x: np.ndarray, train_flg: bool = True) -> np.ndarray:
-        x = np.asarray(x)
+        x = real_array(x, "BatchNormalization input x")
         d = self.gamma.shape[0]
         if x.ndim < 2 or x[0].size != d:
             raise ValueError(
@@ -260,6 +256,11 @@ class BatchNormalization:
             )
         self.input_shape = x.shape
         x2 = x.reshape(x.shape[0], -1)
+        if train_flg and x.shape[0] < 2:
+            raise ValueError(
+                f"BatchNormalization in training mode needs more than 1 sample per feature (as torch), got x{x.shape}:"
+                " a batch of one normalizes to zeros"
+            )
         if train_flg:
             out = self._normalize_batch(x2)
         else:

@@ -50,6 +50,11 @@ class TwinNet(nn.Module):
         return self.linear_layers()[0].weight.dtype
 
     @property
+    def output_size(self) -> int:
+        """The number of classes (the last linear layer's width), as npnet's nets say it."""
+        return int(self.linear_layers()[-1].out_features)
+
+    @property
     def device(self) -> torch.device:
         return self.linear_layers()[0].weight.device
 
