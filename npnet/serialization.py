@@ -70,6 +70,8 @@ def load_params(
     targets = {**dict(params), **dict(buffers or {})}
     with _open(path) as data:
         version = _check_version(data, path)
+        if version >= 1 and CONFIG_KEY not in data.files:
+            raise ValueError(f"{where}: format {version} file with no entry {CONFIG_KEY!r} (the network configuration)")
         if version >= 1 and config is not None:
             _check_architecture(json.loads(str(data[CONFIG_KEY])), config, kind, where)
         stored = sorted(set(data.files) - {VERSION_KEY, CONFIG_KEY})
