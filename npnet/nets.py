@@ -239,15 +239,18 @@ class MultiLayerNetExtend:
         self.use_dropout, self.use_batchnorm = bool(use_dropout), bool(use_batchnorm)
         self.dropout_ratio = real_number(dropout_ration, "dropout_ration", 0.0, 1.0, high_open=True)
         self.dropout_inverted, self.running_var_convention = bool(dropout_inverted), running_var_convention
-        affines = [Affine(weights(scales[i - 1], (sizes[i - 1], sizes[i]), gen, dt), np.zeros(sizes[i], dt))
-                   for i in range(1, len(sizes))]
+        affines = [
+            Affine(weights(scales[i - 1], (sizes[i - 1], sizes[i]), gen, dt), np.zeros(sizes[i], dt))
+            for i in range(1, len(sizes))
+        ]
         self._params = LiveParams()
         self.layers: OrderedDict[str, Any] = OrderedDict()
         for i in range(1, self.hidden_layer_num + 1):
             self._add_affine(i, affines[i - 1])
             if self.use_batchnorm:
-                bn = BatchNormalization(np.ones(sizes[i], dt), np.zeros(sizes[i], dt),
-                                        running_var_convention=running_var_convention)
+                bn = BatchNormalization(
+                    np.ones(sizes[i], dt), np.zeros(sizes[i], dt), running_var_convention=running_var_convention
+                )
                 self.layers[f"BatchNorm{i}"] = bn
                 self._params.bind(f"gamma{i}", bn, "gamma")
                 self._params.bind(f"beta{i}", bn, "beta")

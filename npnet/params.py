@@ -36,8 +36,9 @@ def check_param_array(value: Any, name: str, shape: tuple[int, ...], dtype: np.d
     """``value`` itself if it can serve as parameter ``name`` (a writeable, finite ``ndarray`` of ``shape`` and
     ``dtype``), else ``TypeError``/``ValueError`` naming the parameter, what was expected and what came."""
     if not isinstance(value, np.ndarray):
-        raise TypeError(f"params[{name!r}] must be a numpy.ndarray of shape {shape} and dtype {dtype}, got "
-                        f"{type(value).__name__}")
+        raise TypeError(
+            f"params[{name!r}] must be a numpy.ndarray of shape {shape} and dtype {dtype}, got {type(value).__name__}"
+        )
     if value.shape != shape:
         raise ValueError(f"params[{name!r}]: expected shape {shape}, got {value.shape}")
     if value.dtype != dtype:

@@ -123,5 +123,7 @@ def _checked_value(value: np.ndarray, target: np.ndarray, name: str, where: str)
     with np.errstate(over="ignore"):
         cast = value.astype(target.dtype)
     if not np.all(np.isfinite(cast)):
-        raise ValueError(f"{where}: array {name!r} overflows {target.dtype} (largest magnitude {np.max(np.abs(value))})")
+        raise ValueError(
+            f"{where}: array {name!r} overflows {target.dtype} (largest magnitude {np.max(np.abs(value))})"
+        )
     return cast
