@@ -207,7 +207,8 @@ class BatchNormalization:
     Training: ``mu = mean(x)``, ``var = mean((x - mu)**2)`` over the batch, ``xn = (x - mu) / sqrt(var + eps)``,
     ``out = gamma * xn + beta``, and ``running = momentum * running + (1 - momentum) * batch_stat``.
     Test: ``xn = (x - running_mean) / sqrt(running_var + eps)``.
-    Backward gives ``dx`` (in ``x``'s shape) and keeps ``dgamma``, ``dbeta``.
+    Backward gives ``dx`` (in ``x``'s shape) and keeps ``dgamma``, ``dbeta``; after a test-mode forward it differentiates the
+    test-mode map (``dx = gamma * dout / sqrt(running_var + eps)``), not the last training batch as the book's does.
 
     ``running_var_convention="pytorch"`` stores the unbiased batch variance and starts ``running_var`` at 1, as
     ``nn.BatchNorm1d`` does; the book's (default) stores the biased one and starts at 0. Normalization itself uses
@@ -246,6 +247,7 @@ class BatchNormalization:
         self.std: np.ndarray | None = None
         self.dgamma: np.ndarray | None = None
         self.dbeta: np.ndarray | None = None
+        self.train_flg = True
 
     def forward(self, x: np.ndarray, train_flg: bool = True) -> np.ndarray:
         x = real_array(x, "BatchNormalization input x")
@@ -261,10 +263,12 @@ class BatchNormalization:
                 f"BatchNormalization in training mode needs more than 1 sample per feature (as torch), got x{x.shape}:"
                 " a batch of one normalizes to zeros"
             )
+        self.train_flg = bool(train_flg)
         if train_flg:
             out = self._normalize_batch(x2)
         else:
-            out = (x2 - self.running_mean) / np.sqrt(self.running_var + self.eps)
+            self.std = np.sqrt(self.running_var + self.eps)
+            out = self.xn = (x2 - self.running_mean) / self.std
         return (self.gamma * out + self.beta).reshape(x.shape)
 
     def _normalize_batch(self, x: np.ndarray) -> np.ndarray:
@@ -292,6 +296,8 @@ class BatchNormalization:
         self.dbeta = dout.sum(axis=0)
         self.dgamma = np.sum(self.xn * dout, axis=0)
         dxn = self.gamma * dout
+        if not self.train_flg:  # test mode: a fixed affine map of x, dx = gamma * dout / sqrt(running_var + eps)
+            return (dxn / self.std).reshape(self.input_shape)
         dxc = dxn / self.std
         dstd = -np.sum((dxn * self.xc) / (self.std * self.std), axis=0)
         dvar = 0.5 * dstd / self.std
