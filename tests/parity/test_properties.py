@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import npnet.functions as nf
@@ -98,18 +98,24 @@ def test_softmax_with_loss(n: int, c: int, dtype: Any, scale: float, seed: int, 
     train=st.booleans(),
 )
 def test_batch_normalization(n: int, d: int, dtype: Any, seed: int, convention: str, train: bool) -> None:
-    layer = nl.BatchNormalization(
-        (1 + 0.5 * data(seed, (d,), np.float64)).astype(dtype),
-        data(seed + 1, (d,), dtype),
-        running_var_convention=convention,
-    )
-    x = (2 * data(seed + 2, (n, d), np.float64) + 1).astype(dtype)
-    rng = np.random.default_rng(seed)
+    """Training mode from 2 samples (1 is refused, as torch does), test mode after the running statistics settled.
+
+    Two samples in float32 training are left out: there every normalized value is exactly +-1, the exact ``dx`` is
+    0, and both sides return float32 round-off of ``gamma / std``, which no value tolerance describes (float64
+    covers n = 2). Test mode first runs 30 training batches of the same distribution, so the running statistics
+    match the data and the normalized values are of order one, the tolerance table's premise.
+    """
+    assume(not (train and n == 2 and dtype is np.float32))
+    gamma = (1 + 0.5 * data(seed, (d,), np.float64)).astype(dtype)
+    layer = nl.BatchNormalization(gamma, data(seed + 1, (d,), dtype), running_var_convention=convention)
+    gen = np.random.default_rng(seed + 2)
     if not train:
-        layer.forward(data(seed + 3, (n, d), dtype), train_flg=True)  # move the running statistics first
+        for _ in range(30):
+            layer.forward((2 * gen.standard_normal((n, d)) + 1).astype(dtype), train_flg=True)
+    x = (2 * gen.standard_normal((n, d)) + 1).astype(dtype)
     twin = ol.BatchNormalization.from_npnet(layer)
     check_forward_backward(
-        layer, twin, [x], rng, "BatchNormalization", ["dgamma", "dbeta"], forward_kwargs={"train_flg": train}
+        layer, twin, [x], gen, "BatchNormalization", ["dgamma", "dbeta"], forward_kwargs={"train_flg": train}
     )
 
 
