@@ -109,7 +109,8 @@ def cross_entropy_error(y: np.ndarray, t: np.ndarray, delta: float = CROSS_ENTRO
     if np.any(outside):
         at = np.unravel_index(int(np.argmax(outside)), y.shape)
         raise ValueError(
-            f"cross_entropy_error: y must be probabilities in [0, 1] (softmax output), got {y[at]} at {tuple(map(int, at))}"
+            "cross_entropy_error: y must be probabilities in [0, 1] (softmax output), "
+            f"got {y[at]} at {tuple(map(int, at))}"
         )
     return mean_negative_log(y, labels_as_indices(t, y.shape), real_number(delta, "delta"))
 

@@ -207,8 +207,9 @@ class BatchNormalization:
     Training: ``mu = mean(x)``, ``var = mean((x - mu)**2)`` over the batch, ``xn = (x - mu) / sqrt(var + eps)``,
     ``out = gamma * xn + beta``, and ``running = momentum * running + (1 - momentum) * batch_stat``.
     Test: ``xn = (x - running_mean) / sqrt(running_var + eps)``.
-    Backward gives ``dx`` (in ``x``'s shape) and keeps ``dgamma``, ``dbeta``; after a test-mode forward it differentiates the
-    test-mode map (``dx = gamma * dout / sqrt(running_var + eps)``), not the last training batch as the book's does.
+    Backward gives ``dx`` (in ``x``'s shape) and keeps ``dgamma``, ``dbeta``; after a test-mode forward it
+    differentiates the test-mode map (``dx = gamma * dout / sqrt(running_var + eps)``), not the last training batch
+    as the book's does.
 
     ``running_var_convention="pytorch"`` stores the unbiased batch variance and starts ``running_var`` at 1, as
     ``nn.BatchNorm1d`` does; the book's (default) stores the biased one and starts at 0. Normalization itself uses

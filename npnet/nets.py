@@ -167,7 +167,7 @@ class TwoLayerNet:
         save_params(self.params, file_name, buffers=self.buffers(), config=self.config(), kind=type(self).__name__)
 
     def load_params(self, file_name: str | os.PathLike[str]) -> None:
-        """Copy what :meth:`save_params` wrote into the live arrays (checked: see :func:`npnet.serialization.load_params`)."""
+        """Copy what :meth:`save_params` wrote into the live arrays (checked by ``serialization.load_params``)."""
         load_params(self.params, file_name, buffers=self.buffers(), config=self.config(), kind=type(self).__name__)
 
 
@@ -267,7 +267,7 @@ class MultiLayerNetExtend:
 
     @property
     def params(self) -> LiveParams:
-        """The live parameters ``W{i} b{i}`` (and ``gamma{i} beta{i}``): the layers' own arrays (see :class:`LiveParams`)."""
+        """The live ``W{i} b{i}`` (and ``gamma{i} beta{i}``): the layers' own arrays (see :class:`LiveParams`)."""
         return self._params
 
     @params.setter
@@ -399,7 +399,7 @@ class MultiLayerNetExtend:
         save_params(self.params, file_name, buffers=self.buffers(), config=self.config(), kind=type(self).__name__)
 
     def load_params(self, file_name: str | os.PathLike[str]) -> None:
-        """Copy what :meth:`save_params` wrote into the live arrays (checked: see :func:`npnet.serialization.load_params`)."""
+        """Copy what :meth:`save_params` wrote into the live arrays (checked by ``serialization.load_params``)."""
         load_params(self.params, file_name, buffers=self.buffers(), config=self.config(), kind=type(self).__name__)
 
 

@@ -8,8 +8,9 @@ their final validation accuracy.
 Every trial carries its own seed (spawned from the search's seed with ``numpy.random.SeedSequence``), which makes
 its initial weights and mini-batches, so a trial's result does not depend on which worker runs it or in which
 order, and every trial runs on one BLAS thread (:data:`TRIAL_BLAS_THREADS`, through threadpoolctl), serial or in a
-worker, so ``random_search(..., n_jobs=1)`` and ``n_jobs=-1`` return the same numbers bit for bit. Trials run in parallel through
-joblib (``pip install "npnet[experiments]"``), whose backends also reach a cluster (``joblib.parallel_config``).
+worker, so ``random_search(..., n_jobs=1)`` and ``n_jobs=-1`` return the same numbers bit for bit. Trials run in
+parallel through joblib (``pip install "npnet[experiments]"``), whose backends also reach a cluster
+(``joblib.parallel_config``).
 """
 
 from __future__ import annotations

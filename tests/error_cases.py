@@ -24,9 +24,10 @@ from npnet import layers as L
 from npnet import optim
 from npnet.nets import MultiLayerNet, MultiLayerNetExtend, TwoLayerNet
 from npnet.search import SearchSpace, Trial, TrialResult, best_trials, random_search, sample_trials
-
-VERSION_KEY, CONFIG_KEY = "__npnet_format__", "__npnet_config__"  # the file layout of npnet.serialization
 from npnet.train import Trainer, train_network
+
+#: The file layout of ``npnet.serialization`` (spelled out: the table must import on older code too).
+VERSION_KEY, CONFIG_KEY = "__npnet_format__", "__npnet_config__"
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ def batch() -> tuple[np.ndarray, np.ndarray]:
 @pytest.mark.parametrize("make", NETS.values(), ids=NETS.keys())
 def test_assigned_array_is_used_by_the_layers(make: Any) -> None:
     net = make()
-    x, t = batch()
+    x, _ = batch()
     before = net.predict(x)
     new_w1 = np.zeros_like(net.params["W1"])
     net.params["W1"] = new_w1

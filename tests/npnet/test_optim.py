@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import npnet.optim as no
-from npnet.optim import OPTIMIZERS, SGD, Adam, make_optimizer
 from npnet.layers import Affine
+from npnet.optim import OPTIMIZERS, SGD, Adam, make_optimizer
 from tests.compare import assert_close
 
 #: One of each optimizer and each convention variant, with small non-default hyperparameters.

@@ -6,7 +6,6 @@ import sys
 
 import numpy as np
 import pytest
-
 from threadpoolctl import threadpool_info
 
 from npnet.search import (
