@@ -109,6 +109,15 @@ def _twin_accuracy() -> None:
     twin_of(_net()).accuracy(np.ones((2, 4)), np.array([5, 7]))
 
 
+def _twin_loss(t: Any) -> Callable[[], None]:
+    def call() -> None:
+        from oracle.nets import twin_of
+
+        twin_of(_net()).loss(np.ones((2, 4)), t)
+
+    return call
+
+
 def _twin_trainer() -> None:
     from oracle.nets import twin_of
     from oracle.train import Trainer as TwinTrainer
@@ -315,6 +324,24 @@ CASES: list[Case] = [
         _twin_accuracy,
         ValueError,
         "index labels must lie in [0, 2); got 5",
+        torch=True,
+    ),
+    Case(
+        "twin-loss-labels-too-large",
+        "labels",
+        "`oracle.nets.twin_of(net).loss(x, [5, 7])`",
+        _twin_loss(np.array([5, 7])),
+        ValueError,
+        "index labels must lie in [0, 2); got 5",
+        torch=True,
+    ),
+    Case(
+        "twin-loss-fractional-labels",
+        "labels",
+        "`oracle.nets.twin_of(net).loss(x, [0.5, 1.0])`",
+        _twin_loss(np.array([0.5, 1.0])),
+        ValueError,
+        "index labels must be whole numbers",
         torch=True,
     ),
     Case(
