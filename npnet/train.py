@@ -55,10 +55,10 @@ class History:
 
 def minibatch_schedule(train_size: int, batch_size: int, iters_num: int, rng: SeedLike) -> np.ndarray:
     """Indices of every mini-batch, shape ``(iters_num, batch_size)``, drawn uniformly with replacement."""
-    if train_size < 1 or batch_size < 1 or iters_num < 0:
-        raise ValueError(
-            f"need train_size >= 1, batch_size >= 1, iters_num >= 0; got {train_size}, {batch_size}, {iters_num}"
-        )
+    positive_int(train_size, "train_size")
+    positive_int(batch_size, "batch_size")
+    if isinstance(iters_num, bool) or not isinstance(iters_num, (int, np.integer)) or iters_num < 0:
+        raise ValueError(f"iters_num must be an int >= 0, got {iters_num!r}")
     return as_generator(rng).integers(0, train_size, size=(iters_num, batch_size))
 
 

@@ -540,6 +540,14 @@ CASES: list[Case] = [
         "epochs must be a positive int, got True",
     ),
     Case(
+        "batch-size-bool",
+        "settings",
+        "`train_network(net, ..., batch_size=True)`",
+        lambda: train_network(_net(), *_data(np.zeros(6, np.int64)), iters_num=1, batch_size=True, verbose=False),
+        ValueError,
+        "batch_size must be a positive int, got True",
+    ),
+    Case(
         "trials-bool",
         "settings",
         "`sample_trials(True)`",
