@@ -118,6 +118,13 @@ def _twin_loss(t: Any) -> Callable[[], None]:
     return call
 
 
+def _twin_sgd_training_nan_lr() -> None:
+    from oracle.nets import twin_of
+    from oracle.train import sgd_training
+
+    sgd_training(twin_of(_net()), *_data(np.zeros(6, np.int64)), np.zeros((1, 2), np.int64), learning_rate=np.nan)
+
+
 def _twin_trainer() -> None:
     from oracle.nets import twin_of
     from oracle.train import Trainer as TwinTrainer
@@ -490,6 +497,15 @@ CASES: list[Case] = [
         lambda: train_network(_net(), *_data(np.zeros(6, np.int64)), iters_num=1, learning_rate=np.nan, verbose=False),
         ValueError,
         "learning_rate must be a finite number in [0, inf], got nan",
+    ),
+    Case(
+        "twin-sgd-training-lr-nan",
+        "settings",
+        "`oracle.train.sgd_training(twin, ..., learning_rate=nan)`",
+        _twin_sgd_training_nan_lr,
+        ValueError,
+        "learning_rate must be a finite number in [0, inf], got nan",
+        torch=True,
     ),
     Case(
         "float16-net",
