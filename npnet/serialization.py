@@ -96,7 +96,9 @@ def _check_version(data: Any, path: str | os.PathLike[str]) -> int:
         return 0
     version = data[VERSION_KEY]
     if version.shape != () or not np.issubdtype(version.dtype, np.integer) or int(version) != FORMAT_VERSION:
-        raise ValueError(f"{os.fspath(path)}: format version {version!r}; this npnet reads {FORMAT_VERSION} and 0")
+        raise ValueError(
+            f"{os.fspath(path)}: format version {version.tolist()!r}; this npnet reads {FORMAT_VERSION} and 0"
+        )
     return int(version)
 
 

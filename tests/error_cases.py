@@ -249,7 +249,7 @@ CASES: list[Case] = [
         "`load_params` of a file of format version 99",
         _load_into(_net(), {VERSION_KEY: np.array(99)}),
         ValueError,
-        "format version array(99)",
+        "format version 99; this npnet reads 1 and 0",
     ),
     Case(
         "load-not-npz",
@@ -617,7 +617,7 @@ Regenerate with `python -m tests.error_cases > docs/errors.md`.
 
 def render() -> str:
     """``docs/errors.md``: one section per area, one row per case."""
-    lines = [HEADER]
+    lines = [HEADER.rstrip("\n")]
     for area, title in AREAS.items():
         lines += ["", f"## {title}", "", "| Case | Bad input | What you get |", "|---|---|---|"]
         for case in CASES:
