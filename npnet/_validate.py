@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -24,7 +25,7 @@ def labels_as_indices(t: Any, y_shape: tuple[int, ...]) -> np.ndarray:
     integer in ``[0, C)``. Anything else raises ``ValueError`` naming the shape or the offending value.
     """
     n, c = y_shape
-    t = np.asarray(t)
+    t = real_array(t, "labels")
     if t.shape == (n, c) or (t.ndim == 1 and n == 1 and t.shape == (c,) and c > 1):
         t = t.reshape(n, c)
         is_one_hot = np.all((t == 0) | (t == 1), axis=1) & (np.sum(t, axis=1) == 1)
@@ -51,3 +52,56 @@ def check_shape(a: Any, expected: tuple[int, ...], what: str) -> None:
     """Raise ``ValueError`` unless ``a`` has shape ``expected``."""
     if np.shape(a) != tuple(expected):
         raise ValueError(f"{what}: expected shape {tuple(expected)}, got {np.shape(a)}")
+
+
+def positive_int(value: Any, name: str) -> int:
+    """``value`` as an int if it is an integer >= 1, else ``ValueError``; the one check of every count in npnet.
+
+    ``bool`` is refused (``True`` is not a count), and so are floats, even whole ones (``2.0``).
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r}")
+    return int(value)
+
+
+def real_number(
+    value: Any, name: str, low: float = 0.0, high: float = math.inf, *, low_open: bool = False, high_open: bool = False
+) -> float:
+    """``value`` as a finite Python float in the interval from ``low`` to ``high`` (open ends as flagged).
+
+    ``bool``, complex numbers and non-numbers raise ``TypeError``; NaN, infinities and values outside the interval
+    raise ``ValueError`` naming the interval.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
+    x = float(value)
+    above = low < x if low_open else low <= x
+    below = x < high if high_open else x <= high
+    if not (math.isfinite(x) and above and below):
+        bound = f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+        raise ValueError(f"{name} must be a finite number in {bound}, got {value!r}")
+    return x
+
+
+def real_array(x: Any, name: str) -> np.ndarray:
+    """``x`` as an array of real numbers (integer, bool or floating dtype, kept as is), else ``TypeError``."""
+    arr = np.asarray(x)
+    if not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer) or arr.dtype == np.bool_):
+        raise TypeError(f"{name} must be a real numeric array, got dtype {arr.dtype}")
+    return arr
+
+
+def check_labels(t: Any, num_classes: int | None, what: str) -> None:
+    """Raise ``ValueError`` (prefixed with ``what``) unless ``t`` holds valid labels for ``num_classes`` classes.
+
+    The same rules and messages as :func:`labels_as_indices`; with ``num_classes=None`` (a network that does not say
+    its width) one-hot rows are checked against their own width and indices only for being whole and >= 0.
+    """
+    t = real_array(t, f"{what} labels")
+    n = len(t) if t.ndim else 1
+    if num_classes is None:
+        num_classes = t.shape[1] if t.ndim == 2 else int(np.nanmax(t, initial=0)) + 1 if np.all(np.isfinite(t)) else 1
+    try:
+        labels_as_indices(t, (n, num_classes))
+    except ValueError as err:
+        raise ValueError(f"{what} labels: {err}") from None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from npnet._validate import as_float_array, labels_as_indices
+from npnet._validate import as_float_array, labels_as_indices, real_array, real_number
 
 #: The book's ``delta`` in ``cross_entropy_error``: ``-log(y + 1e-7)`` keeps ``log(0)`` finite.
 CROSS_ENTROPY_DELTA = 1e-7
@@ -16,12 +16,12 @@ CROSS_ENTROPY_DELTA = 1e-7
 
 def identity_function(x: np.ndarray) -> np.ndarray:
     """``f(x) = x``, the output activation of a regression net."""
-    return np.asarray(x)
+    return real_array(x, "x")
 
 
 def step_function(x: np.ndarray) -> np.ndarray:
     """``1 if x > 0 else 0``, element-wise, as integers."""
-    return (np.asarray(x) > 0).astype(np.int64)
+    return (real_array(x, "x") > 0).astype(np.int64)
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
@@ -44,7 +44,7 @@ def sigmoid_grad(x: np.ndarray) -> np.ndarray:
 
 def relu(x: np.ndarray) -> np.ndarray:
     """``max(0, x)``, element-wise."""
-    x = np.asarray(x)
+    x = real_array(x, "x")
     return np.maximum(np.zeros((), dtype=x.dtype), x)
 
 
@@ -54,7 +54,7 @@ def relu_grad(x: np.ndarray) -> np.ndarray:
     Note the book's choice at ``x == 0``: 1 here, as ``torch.clamp(x, min=0)`` differentiates, while the
     ``Relu`` layer (like ``torch.relu``) passes 0 there. Both are valid subgradients.
     """
-    x = np.asarray(x)
+    x = real_array(x, "x")
     return (x >= 0).astype(x.dtype if np.issubdtype(x.dtype, np.floating) else np.float64)
 
 
@@ -82,7 +82,7 @@ def log_softmax(x: np.ndarray) -> np.ndarray:
 def sum_squared_error(y: np.ndarray, t: np.ndarray) -> float:
     """``0.5 * sum((y - t) ** 2)`` over every element (not averaged over the batch, as in the book)."""
     y = as_float_array(y, "y")
-    t = np.asarray(t)
+    t = real_array(t, "t")
     if y.shape != t.shape:
         raise ValueError(f"sum_squared_error: y and t must have the same shape, got y{y.shape} and t{t.shape}")
     return float(0.5 * np.sum((y - t) ** 2))
@@ -105,6 +105,17 @@ def cross_entropy_error(y: np.ndarray, t: np.ndarray, delta: float = CROSS_ENTRO
         y = y.reshape(1, -1)
     if y.ndim != 2:
         raise ValueError(f"cross_entropy_error: y must be 1-D or 2-D (samples, classes), got shape {y.shape}")
-    idx = labels_as_indices(t, y.shape)
+    outside = ~((y >= 0) & (y <= 1))
+    if np.any(outside):
+        at = np.unravel_index(int(np.argmax(outside)), y.shape)
+        raise ValueError(
+            "cross_entropy_error: y must be probabilities in [0, 1] (softmax output), "
+            f"got {y[at]} at {tuple(map(int, at))}"
+        )
+    return mean_negative_log(y, labels_as_indices(t, y.shape), real_number(delta, "delta"))
+
+
+def mean_negative_log(y: np.ndarray, idx: np.ndarray, delta: float) -> float:
+    """``mean_i -log(y[i, idx_i] + delta)`` for checked ``y`` ``(N, C)`` and class indices ``idx`` ``(N,)``."""
     batch_size = y.shape[0]
     return float(-np.sum(np.log(y[np.arange(batch_size), idx] + delta)) / batch_size)

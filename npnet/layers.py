@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from npnet._validate import as_float_array, check_shape, labels_as_indices
-from npnet.functions import CROSS_ENTROPY_DELTA, cross_entropy_error, log_softmax, sigmoid, softmax
+from npnet._validate import as_float_array, check_shape, labels_as_indices, real_array, real_number
+from npnet.functions import CROSS_ENTROPY_DELTA, log_softmax, mean_negative_log, sigmoid, softmax
 from npnet.rng import SeedLike, as_generator
 
 
@@ -49,7 +49,7 @@ class Relu:
         self.mask: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        x = np.asarray(x)
+        x = real_array(x, "Relu input x")
         self.mask = x <= 0
         return np.where(self.mask, np.zeros((), dtype=x.dtype), x)
 
@@ -96,7 +96,7 @@ class Affine:
         self.db: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        x = np.asarray(x)
+        x = real_array(x, "Affine input x")
         d = self.W.shape[0]
         if x.ndim < 2 or x[0].size != d:
             raise ValueError(
@@ -128,7 +128,7 @@ class SoftmaxWithLoss:
     """
 
     def __init__(self, delta: float = CROSS_ENTROPY_DELTA) -> None:
-        self.delta = delta
+        self.delta = real_number(delta, "delta")
         self.loss: float | None = None
         self.y: np.ndarray | None = None
         self.t: np.ndarray | None = None
@@ -137,14 +137,13 @@ class SoftmaxWithLoss:
         x = as_float_array(x, "x")
         if x.ndim != 2:
             raise ValueError(f"SoftmaxWithLoss.forward expects scores x of shape (N, C), got {x.shape}")
-        labels_as_indices(t, x.shape)  # validate before remembering anything
+        idx = labels_as_indices(t, x.shape)  # validate before remembering anything
         self.t = np.asarray(t)
         self.y = softmax(x)
         if self.delta == 0:
-            idx = labels_as_indices(self.t, x.shape)
             self.loss = float(-np.mean(log_softmax(x)[np.arange(x.shape[0]), idx]))
         else:
-            self.loss = cross_entropy_error(self.y, self.t, self.delta)
+            self.loss = mean_negative_log(self.y, idx, self.delta)
         return self.loss
 
     def backward(self, dout: float = 1) -> np.ndarray:
@@ -169,9 +168,7 @@ class Dropout:
     """
 
     def __init__(self, dropout_ratio: float = 0.5, rng: SeedLike = None, inverted: bool = False) -> None:
-        if not 0.0 <= float(dropout_ratio) < 1.0:
-            raise ValueError(f"dropout_ratio must be in [0, 1), got {dropout_ratio!r}")
-        self.dropout_ratio = float(dropout_ratio)
+        self.dropout_ratio = real_number(dropout_ratio, "dropout_ratio", 0.0, 1.0, high_open=True)
         self.inverted = bool(inverted)
         self.rng = as_generator(rng)
         self.hold = False
@@ -183,7 +180,7 @@ class Dropout:
         return 1.0 / (1.0 - self.dropout_ratio) if self.inverted else 1.0
 
     def forward(self, x: np.ndarray, train_flg: bool = True) -> np.ndarray:
-        x = np.asarray(x)
+        x = real_array(x, "Dropout input x")
         if not train_flg:
             return x.copy() if self.inverted else x * (1.0 - self.dropout_ratio)
         if not (self.hold and self.mask is not None and self.mask.shape == x.shape):
@@ -210,7 +207,9 @@ class BatchNormalization:
     Training: ``mu = mean(x)``, ``var = mean((x - mu)**2)`` over the batch, ``xn = (x - mu) / sqrt(var + eps)``,
     ``out = gamma * xn + beta``, and ``running = momentum * running + (1 - momentum) * batch_stat``.
     Test: ``xn = (x - running_mean) / sqrt(running_var + eps)``.
-    Backward gives ``dx`` (in ``x``'s shape) and keeps ``dgamma``, ``dbeta``.
+    Backward gives ``dx`` (in ``x``'s shape) and keeps ``dgamma``, ``dbeta``; after a test-mode forward it
+    differentiates the test-mode map (``dx = gamma * dout / sqrt(running_var + eps)``), not the last training batch
+    as the book's does.
 
     ``running_var_convention="pytorch"`` stores the unbiased batch variance and starts ``running_var`` at 1, as
     ``nn.BatchNorm1d`` does; the book's (default) stores the biased one and starts at 0. Normalization itself uses
@@ -233,10 +232,9 @@ class BatchNormalization:
             raise ValueError(
                 f"running_var_convention must be one of {RUNNING_VAR_CONVENTIONS}, got {running_var_convention!r}"
             )
-        if not 0.0 <= float(momentum) <= 1.0:
-            raise ValueError(f"momentum must be in [0, 1], got {momentum!r}")
         self.gamma, self.beta = gamma, beta
-        self.momentum, self.eps = float(momentum), float(eps)
+        self.momentum = real_number(momentum, "momentum", 0.0, 1.0)
+        self.eps = real_number(eps, "BatchNormalization eps", low_open=True)
         self.running_var_convention = running_var_convention
         dtype, d = np.asarray(gamma).dtype, np.shape(gamma)[0]
         initial_var = 1.0 if running_var_convention == "pytorch" else 0.0
@@ -250,9 +248,10 @@ class BatchNormalization:
         self.std: np.ndarray | None = None
         self.dgamma: np.ndarray | None = None
         self.dbeta: np.ndarray | None = None
+        self.train_flg = True
 
     def forward(self, x: np.ndarray, train_flg: bool = True) -> np.ndarray:
-        x = np.asarray(x)
+        x = real_array(x, "BatchNormalization input x")
         d = self.gamma.shape[0]
         if x.ndim < 2 or x[0].size != d:
             raise ValueError(
@@ -260,10 +259,17 @@ class BatchNormalization:
             )
         self.input_shape = x.shape
         x2 = x.reshape(x.shape[0], -1)
+        if train_flg and x.shape[0] < 2:
+            raise ValueError(
+                f"BatchNormalization in training mode needs more than 1 sample per feature (as torch), got x{x.shape}:"
+                " a batch of one normalizes to zeros"
+            )
+        self.train_flg = bool(train_flg)
         if train_flg:
             out = self._normalize_batch(x2)
         else:
-            out = (x2 - self.running_mean) / np.sqrt(self.running_var + self.eps)
+            self.std = np.sqrt(self.running_var + self.eps)
+            out = self.xn = (x2 - self.running_mean) / self.std
         return (self.gamma * out + self.beta).reshape(x.shape)
 
     def _normalize_batch(self, x: np.ndarray) -> np.ndarray:
@@ -291,6 +297,8 @@ class BatchNormalization:
         self.dbeta = dout.sum(axis=0)
         self.dgamma = np.sum(self.xn * dout, axis=0)
         dxn = self.gamma * dout
+        if not self.train_flg:  # test mode: a fixed affine map of x, dx = gamma * dout / sqrt(running_var + eps)
+            return (dxn / self.std).reshape(self.input_shape)
         dxc = dxn / self.std
         dstd = -np.sum((dxn * self.xc) / (self.std * self.std), axis=0)
         dvar = 0.5 * dstd / self.std

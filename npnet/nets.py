@@ -14,11 +14,16 @@ from typing import Any
 
 import numpy as np
 
+from npnet._validate import labels_as_indices, positive_int, real_number
 from npnet.functions import CROSS_ENTROPY_DELTA
 from npnet.gradient import H, numerical_gradient
 from npnet.layers import Affine, BatchNormalization, Dropout, Relu, Sigmoid, SoftmaxWithLoss
+from npnet.params import LiveParams, check_param_dtype
 from npnet.rng import SeedLike, as_generator
-from npnet.serialization import load_params, save_params
+from npnet.serialization import load_params, read_config, save_params
+
+#: The constructor arguments of ``TwoLayerNet``'s widths, in order.
+SIZE_NAMES = ("input_size", "hidden_size", "output_size")
 
 #: Hidden-layer activations by name.
 ACTIVATIONS: dict[str, Callable[[], Any]] = {"relu": Relu, "sigmoid": Sigmoid}
@@ -33,22 +38,25 @@ def activation_layer(name: str) -> Any:
 
 
 def check_float_dtype(dtype: Any) -> np.dtype:
-    """``dtype`` as a NumPy floating dtype, or a ``ValueError`` naming it."""
-    dt = np.dtype(dtype)
-    if not np.issubdtype(dt, np.floating):
-        raise ValueError(f"dtype must be a floating-point dtype such as float64 or float32, got {dt}")
-    return dt
+    """``dtype`` as float64 or float32 (the dtypes npnet computes in), or a ``ValueError`` naming it."""
+    return check_param_dtype(dtype)
 
 
 def accuracy_of_scores(y: np.ndarray, t: np.ndarray) -> float:
-    """Fraction of rows whose largest score is at the label (``t`` one-hot or indices)."""
-    predicted = np.argmax(y, axis=1)
-    t = np.asarray(t)
-    if t.ndim != 1:
-        t = np.argmax(t, axis=1)
-    if t.shape != predicted.shape:
-        raise ValueError(f"accuracy: {predicted.shape[0]} predictions but labels of shape {t.shape}")
-    return float(np.sum(predicted == t) / y.shape[0])
+    """Fraction of rows whose largest score is at the label (``t`` one-hot or indices, checked as ``loss`` does)."""
+    y = np.asarray(y)
+    idx = labels_as_indices(t, y.shape)
+    return float(np.sum(np.argmax(y, axis=1) == idx) / y.shape[0])
+
+
+def loss_delta_value(loss_delta: Any) -> float:
+    """The cross-entropy ``delta``, a finite number >= 0."""
+    return real_number(loss_delta, "loss_delta")
+
+
+def weights(scale: float, shape: tuple[int, int], gen: np.random.Generator, dtype: np.dtype) -> np.ndarray:
+    """``scale * standard_normal(shape)``, drawn in float64 and cast to ``dtype``."""
+    return (scale * gen.standard_normal(shape)).astype(dtype)
 
 
 class TwoLayerNet:
@@ -78,21 +86,46 @@ class TwoLayerNet:
     ) -> None:
         gen = as_generator(rng)
         dt = check_float_dtype(dtype)
-        for name, size in (("input_size", input_size), ("hidden_size", hidden_size), ("output_size", output_size)):
-            if not isinstance(size, (int, np.integer)) or size < 1:
-                raise ValueError(f"{name} must be a positive int, got {size!r}")
+        sizes = [positive_int(s, n) for s, n in zip((input_size, hidden_size, output_size), SIZE_NAMES, strict=True)]
+        scale = real_number(weight_init_std, "weight_init_std")
+        activation_layer(activation)  # validate the name before drawing anything
+        self.input_size, self.hidden_size, self.output_size = sizes
+        self.weight_init_std = scale
         self.activation = activation
-        self.params: dict[str, np.ndarray] = {
-            "W1": (weight_init_std * gen.standard_normal((input_size, hidden_size))).astype(dt),
-            "b1": np.zeros(hidden_size, dtype=dt),
-            "W2": (weight_init_std * gen.standard_normal((hidden_size, output_size))).astype(dt),
-            "b2": np.zeros(output_size, dtype=dt),
-        }
         self.layers: OrderedDict[str, Any] = OrderedDict()
-        self.layers["Affine1"] = Affine(self.params["W1"], self.params["b1"])
+        self.layers["Affine1"] = Affine(weights(scale, (sizes[0], sizes[1]), gen, dt), np.zeros(sizes[1], dt))
         self.layers["Activation1"] = activation_layer(activation)
-        self.layers["Affine2"] = Affine(self.params["W2"], self.params["b2"])
-        self.lastLayer = SoftmaxWithLoss(delta=loss_delta)
+        self.layers["Affine2"] = Affine(weights(scale, (sizes[1], sizes[2]), gen, dt), np.zeros(sizes[2], dt))
+        self.lastLayer = SoftmaxWithLoss(delta=loss_delta_value(loss_delta))
+        self._params = LiveParams()
+        for i in (1, 2):
+            self._params.bind(f"W{i}", self.layers[f"Affine{i}"], "W")
+            self._params.bind(f"b{i}", self.layers[f"Affine{i}"], "b")
+
+    @property
+    def params(self) -> LiveParams:
+        """The live parameters ``W1 b1 W2 b2``: the very arrays the layers use (see :class:`LiveParams`)."""
+        return self._params
+
+    @params.setter
+    def params(self, new: Any) -> None:
+        self._params.replace_all(new)
+
+    def config(self) -> dict[str, Any]:
+        """The constructor's settings (JSON-able), saved with the parameters: ``TwoLayerNet(**config)`` rebuilds it."""
+        return {
+            "input_size": self.input_size,
+            "hidden_size": self.hidden_size,
+            "output_size": self.output_size,
+            "weight_init_std": self.weight_init_std,
+            "activation": self.activation,
+            "dtype": self._params["W1"].dtype.name,
+            "loss_delta": self.lastLayer.delta,
+        }
+
+    def buffers(self) -> dict[str, np.ndarray]:
+        """State that is not a parameter but is saved with them (none in this net)."""
+        return {}
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Scores before softmax, shape ``(N, output_size)``."""
@@ -130,12 +163,12 @@ class TwoLayerNet:
         }
 
     def save_params(self, file_name: str | os.PathLike[str]) -> None:
-        """Write ``params`` to an ``.npz`` file."""
-        save_params(self.params, file_name)
+        """Write ``params``, the running statistics, the format version and :meth:`config` to an ``.npz`` file."""
+        save_params(self.params, file_name, buffers=self.buffers(), config=self.config(), kind=type(self).__name__)
 
     def load_params(self, file_name: str | os.PathLike[str]) -> None:
-        """Copy parameters from an ``.npz`` file into ``params`` (and so into the layers)."""
-        load_params(self.params, file_name)
+        """Copy what :meth:`save_params` wrote into the live arrays (checked by ``serialization.load_params``)."""
+        load_params(self.params, file_name, buffers=self.buffers(), config=self.config(), kind=type(self).__name__)
 
 
 def init_scale(weight_init_std: float | str, fan_in: int) -> float:
@@ -153,9 +186,7 @@ def init_scale(weight_init_std: float | str, fan_in: int) -> float:
         raise ValueError(
             f"weight_init_std must be a number or one of 'relu', 'he', 'sigmoid', 'xavier'; got {weight_init_std!r}"
         )
-    if isinstance(weight_init_std, bool) or not isinstance(weight_init_std, (int, float, np.integer, np.floating)):
-        raise TypeError(f"weight_init_std must be a number or a name, got {type(weight_init_std).__name__}")
-    return float(weight_init_std)
+    return real_number(weight_init_std, "weight_init_std")
 
 
 class MultiLayerNetExtend:
@@ -193,41 +224,81 @@ class MultiLayerNetExtend:
         running_var_convention: str = "book",
     ) -> None:
         sizes = [input_size, *list(hidden_size_list), output_size]
-        if any(not isinstance(s, (int, np.integer)) or s < 1 for s in sizes):
-            raise ValueError(f"layer sizes must be positive ints, got {sizes}")
-        if float(weight_decay_lambda) < 0:
-            raise ValueError(f"weight_decay_lambda must be >= 0, got {weight_decay_lambda!r}")
-        gen = as_generator(rng)
+        for i, size in enumerate(sizes):
+            positive_int(size, "input_size" if i == 0 else "output_size" if i == len(sizes) - 1 else "hidden size")
         dt = check_float_dtype(dtype)
+        scales = [init_scale(weight_init_std, fan_in) for fan_in in sizes[:-1]]
         activation_layer(activation)  # validate the name before building anything
-        self.input_size, self.output_size = input_size, output_size
-        self.hidden_size_list = list(hidden_size_list)
+        gen = as_generator(rng)
+        self.input_size, self.output_size = int(input_size), int(output_size)
+        self.hidden_size_list = [int(s) for s in hidden_size_list]
         self.hidden_layer_num = len(self.hidden_size_list)
         self.activation = activation
         self.weight_init_std = weight_init_std
-        self.weight_decay_lambda = float(weight_decay_lambda)
+        self.weight_decay_lambda = real_number(weight_decay_lambda, "weight_decay_lambda")
         self.use_dropout, self.use_batchnorm = bool(use_dropout), bool(use_batchnorm)
-        self.dropout_ratio = float(dropout_ration)
-        self.params: dict[str, np.ndarray] = {}
-        for i in range(1, len(sizes)):
-            scale = init_scale(weight_init_std, sizes[i - 1])
-            self.params[f"W{i}"] = (scale * gen.standard_normal((sizes[i - 1], sizes[i]))).astype(dt)
-            self.params[f"b{i}"] = np.zeros(sizes[i], dtype=dt)
+        self.dropout_ratio = real_number(dropout_ration, "dropout_ration", 0.0, 1.0, high_open=True)
+        self.dropout_inverted, self.running_var_convention = bool(dropout_inverted), running_var_convention
+        affines = [
+            Affine(weights(scales[i - 1], (sizes[i - 1], sizes[i]), gen, dt), np.zeros(sizes[i], dt))
+            for i in range(1, len(sizes))
+        ]
+        self._params = LiveParams()
         self.layers: OrderedDict[str, Any] = OrderedDict()
         for i in range(1, self.hidden_layer_num + 1):
-            self.layers[f"Affine{i}"] = Affine(self.params[f"W{i}"], self.params[f"b{i}"])
+            self._add_affine(i, affines[i - 1])
             if self.use_batchnorm:
-                self.params[f"gamma{i}"] = np.ones(sizes[i], dtype=dt)
-                self.params[f"beta{i}"] = np.zeros(sizes[i], dtype=dt)
-                self.layers[f"BatchNorm{i}"] = BatchNormalization(
-                    self.params[f"gamma{i}"], self.params[f"beta{i}"], running_var_convention=running_var_convention
+                bn = BatchNormalization(
+                    np.ones(sizes[i], dt), np.zeros(sizes[i], dt), running_var_convention=running_var_convention
                 )
+                self.layers[f"BatchNorm{i}"] = bn
+                self._params.bind(f"gamma{i}", bn, "gamma")
+                self._params.bind(f"beta{i}", bn, "beta")
             self.layers[f"Activation_function{i}"] = activation_layer(activation)
             if self.use_dropout:
                 self.layers[f"Dropout{i}"] = Dropout(self.dropout_ratio, rng=gen, inverted=dropout_inverted)
-        last = self.hidden_layer_num + 1
-        self.layers[f"Affine{last}"] = Affine(self.params[f"W{last}"], self.params[f"b{last}"])
-        self.last_layer = SoftmaxWithLoss(delta=loss_delta)
+        self._add_affine(self.hidden_layer_num + 1, affines[-1])
+        self.last_layer = SoftmaxWithLoss(delta=loss_delta_value(loss_delta))
+
+    def _add_affine(self, i: int, affine: Affine) -> None:
+        self.layers[f"Affine{i}"] = affine
+        self._params.bind(f"W{i}", affine, "W")
+        self._params.bind(f"b{i}", affine, "b")
+
+    @property
+    def params(self) -> LiveParams:
+        """The live ``W{i} b{i}`` (and ``gamma{i} beta{i}``): the layers' own arrays (see :class:`LiveParams`)."""
+        return self._params
+
+    @params.setter
+    def params(self, new: Any) -> None:
+        self._params.replace_all(new)
+
+    def config(self) -> dict[str, Any]:
+        """The constructor's settings (JSON-able), saved with the parameters: ``type(net)(**config)`` rebuilds it."""
+        config: dict[str, Any] = {
+            "input_size": self.input_size,
+            "hidden_size_list": list(self.hidden_size_list),
+            "output_size": self.output_size,
+            "activation": self.activation,
+            "weight_init_std": self.weight_init_std,
+            "weight_decay_lambda": self.weight_decay_lambda,
+            "dtype": self._params["W1"].dtype.name,
+            "loss_delta": self.last_layer.delta,
+        }
+        if type(self) is not MultiLayerNet:
+            config.update(
+                use_dropout=self.use_dropout,
+                dropout_ration=self.dropout_ratio,
+                use_batchnorm=self.use_batchnorm,
+                dropout_inverted=self.dropout_inverted,
+                running_var_convention=self.running_var_convention,
+            )
+        return config
+
+    def buffers(self) -> dict[str, np.ndarray]:
+        """State saved with the parameters that is not one: the batch-norm running statistics."""
+        return self.running_stats()
 
     @property
     def lastLayer(self) -> SoftmaxWithLoss:
@@ -324,12 +395,12 @@ class MultiLayerNetExtend:
         return stats
 
     def save_params(self, file_name: str | os.PathLike[str]) -> None:
-        """Write ``params`` to an ``.npz`` file."""
-        save_params(self.params, file_name)
+        """Write ``params``, the running statistics, the format version and :meth:`config` to an ``.npz`` file."""
+        save_params(self.params, file_name, buffers=self.buffers(), config=self.config(), kind=type(self).__name__)
 
     def load_params(self, file_name: str | os.PathLike[str]) -> None:
-        """Copy parameters from an ``.npz`` file into ``params`` (and so into the layers)."""
-        load_params(self.params, file_name)
+        """Copy what :meth:`save_params` wrote into the live arrays (checked by ``serialization.load_params``)."""
+        load_params(self.params, file_name, buffers=self.buffers(), config=self.config(), kind=type(self).__name__)
 
 
 class MultiLayerNet(MultiLayerNetExtend):
@@ -359,3 +430,22 @@ class MultiLayerNet(MultiLayerNetExtend):
             dtype=dtype,
             loss_delta=loss_delta,
         )
+
+
+#: The networks ``load_network`` can rebuild, by the ``kind`` their files store.
+NETWORKS: dict[str, type[Any]] = {
+    "TwoLayerNet": TwoLayerNet,
+    "MultiLayerNet": MultiLayerNet,
+    "MultiLayerNetExtend": MultiLayerNetExtend,
+}
+
+
+def load_network(file_name: str | os.PathLike[str]) -> Any:
+    """The network saved by ``save_params`` at ``file_name``, rebuilt from its stored configuration and loaded."""
+    kind, config = read_config(file_name)
+    cls = NETWORKS.get(kind or "")
+    if cls is None:
+        raise ValueError(f"{os.fspath(file_name)}: stores a network of kind {kind!r}; expected one of {list(NETWORKS)}")
+    network = cls(**config)
+    network.load_params(file_name)
+    return network

@@ -2,7 +2,10 @@
 
 ``params`` and ``grads`` are dicts of arrays with the same keys and shapes (``W1``, ``b1``, ...). ``update``
 changes every array of ``params`` *in place* (``p -= ...``), never rebinding a key, because the layers hold the
-very same arrays by reference. State (``v``, ``h``, ``m``, ``iter``) is created at the first ``update``, one
+very same arrays by reference. A scalar entry (the book's ``{'x': -7.0, 'y': 2.0}`` in
+``optimizer_compare_naive.py``) cannot change in place: it is updated as a 0-d float64 array and the key rebound to
+the new Python float, as the book's ``params[key] -= ...`` does. A gradient holding NaN or inf is refused (see
+``Optimizer.check_finite``). State (``v``, ``h``, ``m``, ``iter``) is created at the first ``update``, one
 array per key, shaped like the parameter; it is ``None`` (``iter`` 0) before, as in the book.
 
 The formulas are the book's (``common/optimizer.py``), ``g = dL/dp``, ``eps = 1e-7``:
@@ -25,10 +28,13 @@ from __future__ import annotations
 
 import inspect
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from typing import Any
 
 import numpy as np
+
+from npnet._validate import real_number
+from npnet.params import SUPPORTED_DTYPES
 
 #: The book's constant that keeps ``sqrt(h) + eps`` away from zero (AdaGrad, RMSprop, Adam).
 EPS = 1e-7
@@ -43,13 +49,12 @@ ADAM_EPS_PLACEMENTS = ("book", "pytorch")
 
 def _real(value: Any, name: str, low: float = 0.0, high: float = math.inf, high_open: bool = False) -> float:
     """``value`` as a Python float in ``[low, high]`` (``[low, high)`` with ``high_open``), else a clear error."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    x = float(value)
-    if not (math.isfinite(x) and low <= x and (x < high if high_open else x <= high)):
-        bound = f"[{low:g}, {high:g}{')' if high_open else ']'}"
-        raise ValueError(f"{name} must be a finite number in {bound}, got {value!r}")
-    return x
+    return real_number(value, name, low, high, high_open=high_open)
+
+
+def _eps(value: Any) -> float:
+    """An ``eps`` that keeps ``sqrt(h) + eps`` away from zero: a finite number > 0 (0 gives 0/0 on a zero gradient)."""
+    return real_number(value, "eps", low_open=True)
 
 
 def _choice(value: Any, name: str, choices: Iterable[str]) -> str:
@@ -59,11 +64,12 @@ def _choice(value: Any, name: str, choices: Iterable[str]) -> str:
     return str(value)
 
 
-def check_update_args(params: Any, grads: Any) -> None:
+def check_update_args(params: Any, grads: Any, check_finite: bool = True) -> None:
     """Raise unless ``params`` and ``grads`` are dicts with the same keys and every ``grads[k]`` fits ``params[k]``.
 
-    Every ``params[k]`` must be a floating-point ``numpy.ndarray`` (it is updated in place); ``grads[k]`` must be a
-    real array or scalar of the same shape.
+    Every ``params[k]`` must be a float64 or float32 ``numpy.ndarray`` (updated in place) or a real scalar (the
+    book's ``{'x': -7.0, 'y': 2.0}``, updated by rebinding the entry); ``grads[k]`` must be a real array or scalar
+    of the same shape and, with ``check_finite``, hold no NaN or inf.
     """
     if not isinstance(params, Mapping) or not isinstance(grads, Mapping):
         raise TypeError(
@@ -73,14 +79,31 @@ def check_update_args(params: Any, grads: Any) -> None:
         missing, extra = sorted(set(params) - set(grads)), sorted(set(grads) - set(params))
         raise ValueError(f"grads must have the keys of params; missing {missing}, unexpected {extra}")
     for key, p in params.items():
-        if not isinstance(p, np.ndarray) or not np.issubdtype(p.dtype, np.floating):
-            what = f"{p.dtype} array" if isinstance(p, np.ndarray) else type(p).__name__
-            raise TypeError(f"params[{key!r}] must be a floating-point numpy.ndarray (updated in place), got {what}")
+        _check_param(key, p)
         g = np.asarray(grads[key])
-        if g.shape != p.shape:
-            raise ValueError(f"grads[{key!r}]: expected shape {p.shape} (that of params[{key!r}]), got {g.shape}")
+        if g.shape != np.shape(p):
+            raise ValueError(f"grads[{key!r}]: expected shape {np.shape(p)} (that of params[{key!r}]), got {g.shape}")
         if not (np.issubdtype(g.dtype, np.floating) or np.issubdtype(g.dtype, np.integer)):
             raise TypeError(f"grads[{key!r}] must be a real array, got dtype {g.dtype}")
+        if check_finite and not math.isfinite(g.sum()) and not np.all(np.isfinite(g)):
+            raise ValueError(
+                f"grads[{key!r}] holds nan or inf; refusing to write it into params[{key!r}] "
+                "(set optimizer.check_finite = False to let it through)"
+            )
+
+
+def _check_param(key: str, p: Any) -> None:
+    if isinstance(p, np.ndarray):
+        if p.dtype not in SUPPORTED_DTYPES:
+            raise TypeError(
+                f"params[{key!r}] must be a floating-point numpy.ndarray (float64 or float32, updated in place) "
+                f"or a real number, got {p.dtype} array"
+            )
+    elif isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)):
+        raise TypeError(
+            f"params[{key!r}] must be a floating-point numpy.ndarray (updated in place) or a real number, "
+            f"got {type(p).__name__}"
+        )
 
 
 def _state_like(
@@ -104,12 +127,23 @@ class Optimizer:
 
     state_names: tuple[str, ...] = ()
 
-    def update(self, params: dict[str, np.ndarray], grads: Mapping[str, Any]) -> None:
-        """Update every array of ``params`` in place from ``grads`` (same keys, same shapes)."""
-        check_update_args(params, grads)
-        self._update(params, {key: np.asarray(g) for key, g in grads.items()})
+    #: Refuse a gradient holding NaN or inf (``ValueError``) before it reaches the parameters and the state.
+    #: Set it to ``False`` on an optimizer whose divergence is a result rather than an error (the search does).
+    check_finite: bool = True
 
-    def _update(self, params: dict[str, np.ndarray], grads: Mapping[str, Any]) -> None:
+    def update(self, params: MutableMapping[str, Any], grads: Mapping[str, Any]) -> None:
+        """Update ``params`` from ``grads`` (same keys, same shapes): arrays in place, scalars by rebinding the key."""
+        check_update_args(params, grads, self.check_finite)
+        arrays = {key: np.asarray(g) for key, g in grads.items()}
+        scalars = {key: np.array(float(p)) for key, p in params.items() if not isinstance(p, np.ndarray)}
+        if not scalars:
+            self._update(params, arrays)
+            return
+        self._update({**params, **scalars}, arrays)
+        for key, value in scalars.items():
+            params[key] = float(value)
+
+    def _update(self, params: MutableMapping[str, Any], grads: Mapping[str, Any]) -> None:
         raise NotImplementedError
 
     @property
@@ -139,7 +173,7 @@ class SGD(Optimizer):
     def hyperparams(self) -> dict[str, Any]:
         return {"lr": self.lr}
 
-    def _update(self, params: dict[str, np.ndarray], grads: Mapping[str, Any]) -> None:
+    def _update(self, params: MutableMapping[str, Any], grads: Mapping[str, Any]) -> None:
         for key in params:
             params[key] -= self.lr * grads[key]
 
@@ -162,7 +196,7 @@ class Momentum(Optimizer):
     def hyperparams(self) -> dict[str, Any]:
         return {"lr": self.lr, "momentum": self.momentum}
 
-    def _update(self, params: dict[str, np.ndarray], grads: Mapping[str, Any]) -> None:
+    def _update(self, params: MutableMapping[str, Any], grads: Mapping[str, Any]) -> None:
         self.v = _state_like(self.v, params, "v")
         for key in params:
             v = self.v[key]
@@ -197,7 +231,7 @@ class Nesterov(Optimizer):
     def hyperparams(self) -> dict[str, Any]:
         return {"lr": self.lr, "momentum": self.momentum, "variant": self.variant}
 
-    def _update(self, params: dict[str, np.ndarray], grads: Mapping[str, Any]) -> None:
+    def _update(self, params: MutableMapping[str, Any], grads: Mapping[str, Any]) -> None:
         self.v = _state_like(self.v, params, "v")
         mu = self.momentum
         for key in params:
@@ -219,14 +253,14 @@ class AdaGrad(Optimizer):
 
     def __init__(self, lr: float = 0.01, eps: float = EPS) -> None:
         self.lr = _real(lr, "lr")
-        self.eps = _real(eps, "eps")
+        self.eps = _eps(eps)
         self.h: dict[str, np.ndarray] | None = None
 
     @property
     def hyperparams(self) -> dict[str, Any]:
         return {"lr": self.lr, "eps": self.eps}
 
-    def _update(self, params: dict[str, np.ndarray], grads: Mapping[str, Any]) -> None:
+    def _update(self, params: MutableMapping[str, Any], grads: Mapping[str, Any]) -> None:
         self.h = _state_like(self.h, params, "h")
         for key in params:
             g, h = grads[key], self.h[key]
@@ -242,14 +276,14 @@ class RMSprop(Optimizer):
     def __init__(self, lr: float = 0.01, decay_rate: float = 0.99, eps: float = EPS) -> None:
         self.lr = _real(lr, "lr")
         self.decay_rate = _real(decay_rate, "decay_rate", 0.0, 1.0)
-        self.eps = _real(eps, "eps")
+        self.eps = _eps(eps)
         self.h: dict[str, np.ndarray] | None = None
 
     @property
     def hyperparams(self) -> dict[str, Any]:
         return {"lr": self.lr, "decay_rate": self.decay_rate, "eps": self.eps}
 
-    def _update(self, params: dict[str, np.ndarray], grads: Mapping[str, Any]) -> None:
+    def _update(self, params: MutableMapping[str, Any], grads: Mapping[str, Any]) -> None:
         self.h = _state_like(self.h, params, "h")
         for key in params:
             g, h = grads[key], self.h[key]
@@ -280,7 +314,7 @@ class Adam(Optimizer):
         self.lr = _real(lr, "lr")
         self.beta1 = _real(beta1, "beta1", 0.0, 1.0, high_open=True)
         self.beta2 = _real(beta2, "beta2", 0.0, 1.0, high_open=True)
-        self.eps = _real(eps, "eps")
+        self.eps = _eps(eps)
         self.eps_placement = _choice(eps_placement, "Adam eps_placement", ADAM_EPS_PLACEMENTS)
         self.iter = 0
         self.m: dict[str, np.ndarray] | None = None
@@ -299,7 +333,7 @@ class Adam(Optimizer):
     def state(self) -> dict[str, Any]:
         return {**super().state(), "iter": self.iter}
 
-    def _update(self, params: dict[str, np.ndarray], grads: Mapping[str, Any]) -> None:
+    def _update(self, params: MutableMapping[str, Any], grads: Mapping[str, Any]) -> None:
         self.m = _state_like(self.m, params, "m")
         self.v = _state_like(self.v, params, "v")
         self.iter += 1

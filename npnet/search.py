@@ -7,18 +7,22 @@ their final validation accuracy.
 
 Every trial carries its own seed (spawned from the search's seed with ``numpy.random.SeedSequence``), which makes
 its initial weights and mini-batches, so a trial's result does not depend on which worker runs it or in which
-order: ``random_search(..., n_jobs=1)`` and ``n_jobs=-1`` return the same numbers. Trials run in parallel through
-joblib (``pip install "npnet[experiments]"``), whose backends also reach a cluster (``joblib.parallel_config``).
+order, and every trial runs on one BLAS thread (:data:`TRIAL_BLAS_THREADS`, through threadpoolctl), serial or in a
+worker, so ``random_search(..., n_jobs=1)`` and ``n_jobs=-1`` return the same numbers bit for bit. Trials run in
+parallel through joblib (``pip install "npnet[experiments]"``), whose backends also reach a cluster
+(``joblib.parallel_config``).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from npnet._validate import check_labels, positive_int, real_number
 from npnet.nets import MultiLayerNet
 from npnet.rng import SeedLike, as_generator
 from npnet.train import Trainer, check_training_data
@@ -37,9 +41,13 @@ class SearchSpace:
 
     def __post_init__(self) -> None:
         for name in ("lr_exponents", "weight_decay_exponents"):
-            low, high = getattr(self, name)
+            low, high = (real_number(e, name, -math.inf) for e in getattr(self, name))
             if not low <= high:
                 raise ValueError(f"{name} must be (low, high) with low <= high, got {getattr(self, name)}")
+        for size in self.hidden_size_list:
+            positive_int(size, "hidden_size_list entry")
+        positive_int(self.epochs, "epochs")
+        positive_int(self.mini_batch_size, "mini_batch_size")
 
 
 @dataclass(frozen=True)
@@ -88,8 +96,7 @@ def split_validation(
 
 def sample_trials(n: int, space: SearchSpace = SearchSpace(), rng: SeedLike = None) -> list[Trial]:
     """``n`` trials, ``lr = 10**U(*space.lr_exponents)``, ``weight_decay = 10**U(*space.weight_decay_exponents)``."""
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"the number of trials must be a positive int, got {n!r}")
+    positive_int(n, "the number of trials")
     gen = as_generator(rng)
     seeds = gen.integers(0, 2**63 - 1, size=n)
     trials = []
@@ -117,7 +124,7 @@ def trial_trainer(
         weight_decay_lambda=trial.weight_decay,
         rng=gen,
     )
-    return Trainer(
+    trainer = Trainer(
         network,
         x_train,
         t_train,
@@ -130,6 +137,8 @@ def trial_trainer(
         verbose=False,
         rng=gen,
     )
+    trainer.optimizer.check_finite = False  # a diverging trial is a result (its accuracy falls to chance), not an error
+    return trainer
 
 
 def run_trial(
@@ -149,6 +158,18 @@ def run_trial(
 
 TrialRunner = Callable[..., TrialResult]
 
+#: BLAS threads every trial runs on, serial or in a joblib worker: one, so that ``n_jobs`` changes only the speed.
+#: (OpenBLAS and MKL split a matrix product differently for other thread counts, which changes the last bits.)
+TRIAL_BLAS_THREADS = 1
+
+
+def run_on_fixed_threads(run: TrialRunner, trial: Trial, *args: Any) -> TrialResult:
+    """``run(trial, *args)`` with every BLAS/OpenMP pool limited to :data:`TRIAL_BLAS_THREADS` (threadpoolctl)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=TRIAL_BLAS_THREADS):
+        return run(trial, *args)
+
 
 def run_trials(
     trials: Sequence[Trial],
@@ -157,9 +178,12 @@ def run_trials(
     n_jobs: int = 1,
     run: TrialRunner = run_trial,
 ) -> list[TrialResult]:
-    """``run(trial, *data, space)`` for every trial, on ``n_jobs`` joblib workers (-1: one per core), in order."""
+    """``run(trial, *data, space)`` for every trial, on ``n_jobs`` joblib workers (-1: one per core), in order.
+
+    Every trial runs on :data:`TRIAL_BLAS_THREADS` BLAS threads, so results are bit-identical for every ``n_jobs``.
+    """
     if n_jobs == 1:
-        return [run(trial, *data, space) for trial in trials]
+        return [run_on_fixed_threads(run, trial, *data, space) for trial in trials]
     try:
         from joblib import Parallel, delayed
     except ImportError:
@@ -167,7 +191,8 @@ def run_trials(
             f"n_jobs={n_jobs} runs trials through joblib, which is not installed: pip install 'npnet[experiments]' "
             "(or pass n_jobs=1)"
         ) from None
-    results: list[Any] = Parallel(n_jobs=n_jobs)(delayed(run)(trial, *data, space) for trial in trials)
+    jobs = (delayed(run_on_fixed_threads)(run, trial, *data, space) for trial in trials)
+    results: list[Any] = Parallel(n_jobs=n_jobs)(jobs)
     return list(results)
 
 
@@ -187,6 +212,7 @@ def random_search(
     ``run`` trains one trial (``oracle.search.run_trial`` trains the PyTorch twin of the same trial instead).
     """
     check_training_data(x, t, x, t)
+    check_labels(t, None, "search")
     gen = as_generator(rng)
     (x_train, t_train), (x_val, t_val) = split_validation(x, t, validation_rate, gen)
     trials = sample_trials(n_trials, space, gen)
@@ -196,4 +222,4 @@ def random_search(
 def best_trials(results: Sequence[TrialResult], k: int | None = None) -> list[TrialResult]:
     """The results by final validation accuracy, best first (ties keep trial order); the first ``k`` if given."""
     ranked = sorted(results, key=lambda r: -r.final_val_acc)
-    return ranked if k is None else ranked[:k]
+    return ranked if k is None else ranked[: positive_int(k, "k")]

@@ -24,6 +24,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
+from npnet._validate import check_labels, positive_int, real_number
 from npnet.nets import TwoLayerNet
 from npnet.optim import Optimizer, make_optimizer
 from npnet.progress import ProgressBar
@@ -54,10 +55,10 @@ class History:
 
 def minibatch_schedule(train_size: int, batch_size: int, iters_num: int, rng: SeedLike) -> np.ndarray:
     """Indices of every mini-batch, shape ``(iters_num, batch_size)``, drawn uniformly with replacement."""
-    if train_size < 1 or batch_size < 1 or iters_num < 0:
-        raise ValueError(
-            f"need train_size >= 1, batch_size >= 1, iters_num >= 0; got {train_size}, {batch_size}, {iters_num}"
-        )
+    positive_int(train_size, "train_size")
+    positive_int(batch_size, "batch_size")
+    if isinstance(iters_num, bool) or not isinstance(iters_num, (int, np.integer)) or iters_num < 0:
+        raise ValueError(f"iters_num must be an int >= 0, got {iters_num!r}")
     return as_generator(rng).integers(0, train_size, size=(iters_num, batch_size))
 
 
@@ -138,6 +139,8 @@ def sgd_training(
     ``network`` has ``params``, ``gradient(x, t)``, ``loss(x, t)`` and ``accuracy(x, t)``; the other arguments are
     :func:`run_schedule`'s.
     """
+
+    learning_rate = real_number(learning_rate, "learning_rate")
 
     def step(x_batch: np.ndarray, t_batch: np.ndarray) -> float:
         grads = network.gradient(x_batch, t_batch)
@@ -277,17 +280,13 @@ class Trainer:
         stream: TextIO | None = None,
     ) -> None:
         check_training_data(x_train, t_train, x_test, t_test)
-        for name, value in (("epochs", epochs), ("mini_batch_size", mini_batch_size)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
-        if evaluate_sample_num_per_epoch is not None and (
-            isinstance(evaluate_sample_num_per_epoch, bool)
-            or not isinstance(evaluate_sample_num_per_epoch, (int, np.integer))
-            or evaluate_sample_num_per_epoch < 1
-        ):
-            raise ValueError(
-                f"evaluate_sample_num_per_epoch must be a positive int or None, got {evaluate_sample_num_per_epoch!r}"
-            )
+        num_classes = getattr(network, "output_size", None)
+        check_labels(t_train, num_classes, "train set")
+        check_labels(t_test, num_classes, "test set")
+        positive_int(epochs, "epochs")
+        positive_int(mini_batch_size, "mini_batch_size")
+        if evaluate_sample_num_per_epoch is not None:
+            positive_int(evaluate_sample_num_per_epoch, "evaluate_sample_num_per_epoch")
         self.network = network
         self.x_train, self.t_train, self.x_test, self.t_test = x_train, t_train, x_test, t_test
         self.epochs, self.batch_size = int(epochs), int(mini_batch_size)

@@ -16,6 +16,7 @@ from torch import nn
 
 from npnet import layers as np_layers
 from npnet import nets as np_nets
+from npnet._validate import labels_as_indices
 from npnet.functions import CROSS_ENTROPY_DELTA
 from oracle.convert import (
     affine_from_linear,
@@ -50,6 +51,11 @@ class TwinNet(nn.Module):
         return self.linear_layers()[0].weight.dtype
 
     @property
+    def output_size(self) -> int:
+        """The number of classes (the last linear layer's width), as npnet's nets say it."""
+        return int(self.linear_layers()[-1].out_features)
+
+    @property
     def device(self) -> torch.device:
         return self.linear_layers()[0].weight.device
 
@@ -80,7 +86,9 @@ class TwinNet(nn.Module):
     def objective_and_loss(self, x: Any, t: Any, train_flg: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
         """``(objective to differentiate, the book's reported loss)``: ``F.cross_entropy`` and the book's value,
         each plus the weight-decay term."""
-        objective, reported = book_softmax_cross_entropy(self.scores(self.as_input(x), train_flg), t, self.loss_delta)
+        scores = self.scores(self.as_input(x), train_flg)
+        labels_as_indices(t, (scores.shape[0], scores.shape[1]))  # npnet's label checks and messages
+        objective, reported = book_softmax_cross_entropy(scores, t, self.loss_delta)
         decay = self.weight_decay_term()
         return objective + decay, reported + (decay.detach() if isinstance(decay, torch.Tensor) else decay)
 

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from npnet import train as np_train
+from npnet._validate import real_number
 from npnet.optim import Optimizer
 from npnet.progress import ProgressBar
 from npnet.rng import SeedLike
@@ -39,6 +40,7 @@ def sgd_training(
     Each step: ``zero_grad``; ``F.cross_entropy`` of the mini-batch; ``backward``; ``optimizer.step()``; then the
     book's reported loss of the same mini-batch after the update; accuracies on every ``iter_per_epoch``-th step.
     """
+    learning_rate = real_number(learning_rate, "learning_rate")  # npnet's check and message
     opt = optimizer if optimizer is not None else torch.optim.SGD(model.parameters(), lr=learning_rate)
 
     def step(x_batch: np.ndarray, t_batch: np.ndarray) -> float:

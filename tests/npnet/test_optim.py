@@ -10,6 +10,7 @@ import pytest
 
 import npnet.optim as no
 from npnet.layers import Affine
+from npnet.optim import OPTIMIZERS, SGD, Adam, make_optimizer
 from tests.compare import assert_close
 
 #: One of each optimizer and each convention variant, with small non-default hyperparameters.
@@ -230,3 +231,65 @@ def test_state_shape_must_keep_matching() -> None:
     opt.update({"W": np.zeros(2)}, {"W": np.ones(2)})
     with pytest.raises(ValueError, match=r"v\['W'\] has shape \(2,\) but params\['W'\] has \(3,\)"):
         opt.update({"W": np.zeros(3)}, {"W": np.ones(3)})
+
+
+def book_gradient(params: dict) -> dict:
+    """The gradient of the book's ``f(x, y) = x**2 / 20 + y**2`` (``optimizer_compare_naive.py``)."""
+    return {"x": params["x"] / 10.0, "y": 2.0 * params["y"]}
+
+
+def test_sgd_updates_the_books_scalar_params_by_rebinding() -> None:
+    params = {"x": -7.0, "y": 2.0}
+    SGD(lr=0.95).update(params, book_gradient(params))
+    # x: -7 - 0.95 * (-0.7) = -6.335;  y: 2 - 0.95 * 4 = -1.8
+    assert params == pytest.approx({"x": -6.335, "y": -1.8}, abs=1e-15)
+    assert all(type(v) is float for v in params.values())
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_scalar_params_follow_the_same_path_as_one_element_arrays(name: str) -> None:
+    scalars: dict = {"x": -7.0, "y": 2.0}
+    arrays = {"x": np.array([-7.0]), "y": np.array([2.0])}
+    x_array = arrays["x"]
+    opt_s, opt_a = make_optimizer(name, lr=0.1), make_optimizer(name, lr=0.1)
+    for _ in range(30):
+        opt_s.update(scalars, book_gradient(scalars))
+        opt_a.update(arrays, book_gradient(arrays))
+    assert arrays["x"] is x_array  # arrays stay in place
+    assert scalars["x"] == float(arrays["x"][0]) and scalars["y"] == float(arrays["y"][0])
+    assert abs(scalars["x"]) < 7.0 and abs(scalars["y"]) < 2.0  # and they moved toward the minimum
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_gradient_leaves_params_and_state_untouched(name: str, bad: float) -> None:
+    opt = make_optimizer(name, lr=0.1)
+    params = {"w": np.array([1.0, 2.0])}
+    opt.update(params, {"w": np.array([0.5, -0.5])})
+    before, state = params["w"].copy(), opt.state()
+    with pytest.raises(ValueError, match="holds nan or inf"):
+        opt.update(params, {"w": np.array([0.1, bad])})
+    np.testing.assert_array_equal(params["w"], before)
+    after = opt.state()
+    for key, value in state.items():
+        if isinstance(value, dict):
+            for k, arr in value.items():
+                np.testing.assert_array_equal(after[key][k], arr)
+        else:
+            assert after[key] == value
+
+
+def test_check_finite_opt_out_lets_a_diverging_run_through() -> None:
+    opt = Adam()
+    opt.check_finite = False
+    params = {"w": np.zeros(2)}
+    opt.update(params, {"w": np.array([np.nan, 1.0])})
+    assert np.isnan(params["w"][0]) and np.isfinite(params["w"][1])
+
+
+@pytest.mark.parametrize("name", ["adagrad", "rmsprop", "adam"])
+def test_smallest_positive_eps_keeps_a_zero_gradient_step_finite(name: str) -> None:
+    opt = make_optimizer(name, eps=1e-300)
+    params = {"w": np.ones(3)}
+    opt.update(params, {"w": np.zeros(3)})
+    np.testing.assert_array_equal(params["w"], np.ones(3))

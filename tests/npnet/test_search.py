@@ -6,8 +6,10 @@ import sys
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_info
 
 from npnet.search import (
+    TRIAL_BLAS_THREADS,
     SearchSpace,
     Trial,
     TrialResult,
@@ -17,6 +19,7 @@ from npnet.search import (
     run_trials,
     sample_trials,
     split_validation,
+    trial_trainer,
 )
 
 SMALL = SearchSpace(hidden_size_list=(20, 20), epochs=4, mini_batch_size=50)
@@ -66,6 +69,31 @@ def test_a_trial_does_not_depend_on_order_or_workers(small_data: tuple) -> None:
     backward = run_trials(trials[::-1], (x_train, t_train, x_val, t_val), SMALL)
     assert forward == backward[::-1]
     assert all(len(r.val_acc_list) == SMALL.epochs == len(r.train_acc_list) for r in forward)
+
+
+def final_weights_and_blas_threads(
+    trial: Trial, x_train: np.ndarray, t_train: np.ndarray, x_val: np.ndarray, t_val: np.ndarray, space: SearchSpace
+) -> tuple[int, dict[str, np.ndarray], int]:
+    """A trial runner that returns what ``TrialResult`` hides: the trained weights and the BLAS threads it ran on."""
+    trainer = trial_trainer(trial, x_train, t_train, x_val, t_val, space)
+    trainer.train()
+    blas = [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+    return trial.index, {k: v.copy() for k, v in trainer.network.params.items()}, max(blas)
+
+
+def test_n_jobs_changes_nothing_bit_for_bit(small_data: tuple) -> None:
+    """Serial and parallel trials run on the same BLAS thread count, so the trained weights agree to the last bit."""
+    x, t = small_data
+    (x_train, t_train), (x_val, t_val) = split_validation(x, t, 0.2, rng=4)
+    space = SearchSpace(hidden_size_list=(200, 200), epochs=2, mini_batch_size=120)
+    trials = sample_trials(2, space, rng=4)
+    data = (x_train, t_train, x_val, t_val)
+    serial = run_trials(trials, data, space, n_jobs=1, run=final_weights_and_blas_threads)  # type: ignore[arg-type]
+    parallel = run_trials(trials, data, space, n_jobs=2, run=final_weights_and_blas_threads)  # type: ignore[arg-type]
+    for (i, w_serial, threads_serial), (j, w_parallel, threads_parallel) in zip(serial, parallel, strict=True):
+        assert i == j and threads_serial == threads_parallel == TRIAL_BLAS_THREADS
+        for key in w_serial:
+            assert w_serial[key].tobytes() == w_parallel[key].tobytes(), f"trial {i}: {key} differs"
 
 
 def test_the_learning_rate_matters(small_data: tuple) -> None:
