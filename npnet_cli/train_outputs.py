@@ -1,0 +1,136 @@
+"""What ``npnet train`` leaves behind: its closing summary, ``--plot``, ``--save`` and ``--json``.
+
+Every file is written whole or not at all (:func:`npnet_cli.outputs.write_atomically`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from npnet.train import Trainer
+from npnet_cli import interrupt
+from npnet_cli.experiments import common
+from npnet_cli.outputs import write_atomically
+from npnet_cli.pairs import Pair
+from npnet_cli.saved_net import save_network
+
+
+def summary(pair: Pair, gaps: Any, seconds: float) -> str:
+    """Final test accuracies, the last weight gap and, in float32, its float64 yardstick."""
+    text = f"final test accuracy: npnet {pair.trainer.final_test_acc:.4f}"
+    if pair.twin is not None:
+        text += f", torch twin {pair.twin.final_test_acc:.4f}"
+    text += f" ({seconds:.1f} s)"
+    if pair.twin is not None and gaps.reference:
+        text += (
+            f"\nweight gap npnet vs torch (float32): {gaps.twin[-1]:.2e}; npnet float32 vs npnet float64 on the same "
+            f"batches: {gaps.reference[-1]:.2e}.\nBoth are float32 round-off, amplified by training (chaotic growth, "
+            "see docs/cli.md): a twin gap no larger than the float32-vs-float64 drift is as close as float32 gets."
+        )
+    return text
+
+
+def write_all(args: argparse.Namespace, pair: Pair, gaps: Any) -> None:
+    """Write whichever of ``--plot``, ``--save`` and ``--json`` was asked for, saying where each went."""
+    if args.plot is not None:
+        interrupt.at(f"writing {args.plot}")
+        write_atomically(args.plot, lambda tmp: draw(pair, gaps, tmp))
+        print(f"figure: {args.plot}", flush=True)
+    if args.save is not None:
+        interrupt.at(f"writing {args.save}")
+        write_atomically(args.save, lambda tmp: save_network(pair.trainer.network, tmp))
+        print(f"saved: {args.save} (read it back with: npnet evaluate {args.save})", flush=True)
+    if args.json is not None:
+        interrupt.at(f"writing {args.json}")
+        text = json.dumps(history(args, pair, gaps), indent=1)
+        write_atomically(args.json, lambda tmp: tmp.write_text(text + "\n", encoding="utf-8"))
+        print(f"history: {args.json}", flush=True)
+
+
+def finite_or_none(values: list[float]) -> list[float | None]:
+    """JSON has no NaN: a missing number is ``null``."""
+    return [v if math.isfinite(v) else None for v in values]
+
+
+def trainer_history(trainer: Trainer) -> dict[str, Any]:
+    return {
+        "train_loss": trainer.train_loss_list,
+        "reports": [vars(r) for r in trainer.history.reports],
+        "final_test_acc": trainer.final_test_acc,
+    }
+
+
+def history(args: argparse.Namespace, pair: Pair, gaps: Any) -> dict[str, Any]:
+    """The run's settings, both sides' histories and the sampled weight gaps."""
+    settings = {k: v for k, v in vars(args).items() if k not in ("run", "plot", "save", "json", "command")}
+    return {
+        "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in settings.items()},
+        "npnet": trainer_history(pair.trainer),
+        "twin": trainer_history(pair.twin) if pair.twin is not None else None,
+        "weight_gap": {
+            "iterations": gaps.iterations,
+            "npnet_vs_twin": finite_or_none(gaps.twin) if pair.twin is not None else None,
+            "float32_vs_float64": gaps.reference or None,
+        },
+    }
+
+
+def positive(values: list[float]) -> np.ndarray:
+    """Values for a log axis: zeros (identical weights) become gaps in the line."""
+    arr = np.asarray(values, dtype=np.float64)
+    return np.where(arr > 0, arr, np.nan)
+
+
+def draw(pair: Pair, gaps: Any, path: Path) -> None:
+    """Loss (top left) and accuracy (top right), npnet solid and the twin dashed on top; weight gaps below (log)."""
+    import matplotlib.pyplot as plt
+
+    fig, _ = common.figure(size=(7.0, 5.6))
+    fig.clf()
+    grid = fig.add_gridspec(2, 2, height_ratios=[3, 2])
+    loss_ax, acc_ax, gap_ax = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1]), fig.add_subplot(grid[1, :])
+    t, twin = pair.trainer, pair.twin
+    steps = np.arange(len(t.train_loss_list))
+    common.plot_pair(
+        loss_ax, steps, t.train_loss_list, twin.train_loss_list if twin else None, linewidth=1.2, label="npnet"
+    )
+    loss_ax.set(xlabel="iteration", ylabel="mini-batch loss", title="loss")
+    at = [r.iteration for r in t.history.reports]
+    for name, key, colour in (("train", "train_acc_list", "tab:blue"), ("test", "test_acc_list", "tab:orange")):
+        common.plot_pair(
+            acc_ax,
+            at,
+            getattr(t, key),
+            getattr(twin, key) if twin else None,
+            color=colour,
+            marker="o",
+            markersize=3,
+            label=f"npnet {name}",
+        )
+    acc_ax.set(xlabel="iteration", ylabel="accuracy", title="accuracy")
+    for ax in (loss_ax, acc_ax):
+        ax.plot([], [], linestyle=(0, (3, 3)), color="black", linewidth=0.8, label="PyTorch twin") if twin else None
+        ax.legend(fontsize=8)
+    if twin is not None:
+        gap_ax.plot(gaps.iterations, positive(gaps.twin), color="tab:red", label="max |W npnet - W torch|")
+    if gaps.reference:
+        gap_ax.plot(
+            gaps.iterations,
+            positive(gaps.reference),
+            color="tab:gray",
+            linestyle="--",
+            label="max |W npnet float32 - W npnet float64|",
+        )
+    gap_ax.set_yscale("log")
+    gap_ax.set(xlabel="iteration", ylabel="weight difference", title="how far the weights drift apart")
+    if twin is not None or gaps.reference:
+        gap_ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=common.FIGURE_DPI, format=path.suffix.lstrip(".").lower())
+    plt.close(fig)
