@@ -40,7 +40,10 @@ def write_all(args: argparse.Namespace, pair: Pair, gaps: Any) -> None:
     """Write whichever of ``--plot``, ``--save`` and ``--json`` was asked for, saying where each went."""
     if args.plot is not None:
         interrupt.at(f"writing {args.plot}")
-        write_atomically(args.plot, lambda tmp: draw(pair, gaps, tmp))
+        title = f"npnet (NumPy) and its PyTorch twin, step for step: {type(pair.trainer.network).__name__}, " + (
+            f"{type(pair.trainer.optimizer).__name__}, MNIST"
+        )
+        write_atomically(args.plot, lambda tmp: draw(pair, gaps, tmp, title))
         print(f"figure: {args.plot}", flush=True)
     if args.save is not None:
         interrupt.at(f"writing {args.save}")
@@ -87,8 +90,9 @@ def positive(values: list[float]) -> np.ndarray:
     return np.where(arr > 0, arr, np.nan)
 
 
-def draw(pair: Pair, gaps: Any, path: Path) -> None:
-    """Loss (top left) and accuracy (top right), npnet solid and the twin dashed on top; weight gaps below (log)."""
+def draw(pair: Pair, gaps: Any, path: Path, title: str = "") -> None:
+    """Loss (top left) and accuracy (top right), npnet solid and the twin dashed on top; weight gaps below (log);
+    ``title`` above all three."""
     import matplotlib.pyplot as plt
 
     fig, _ = common.figure(size=(7.0, 5.6))
@@ -131,6 +135,7 @@ def draw(pair: Pair, gaps: Any, path: Path) -> None:
     gap_ax.set(xlabel="iteration", ylabel="weight difference", title="how far the weights drift apart")
     if twin is not None or gaps.reference:
         gap_ax.legend(fontsize=8)
+    fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=common.FIGURE_DPI, format=path.suffix.lstrip(".").lower())
     plt.close(fig)

@@ -39,6 +39,10 @@ def add_common_options(p: argparse.ArgumentParser, name: str) -> None:
     p.add_argument("--device", default=None, help="the twins' torch device, e.g. cuda (default cpu)")
     p.add_argument("--data-dir", default=None, help="folder with the four MNIST files (default: shipped copy)")
     p.set_defaults(figure_name=f"{name}.png")
+    p.epilog = (
+        f"examples:\n  npnet experiment {name}                      # the default budget, figure in ./figures\n"
+        f"  npnet experiment {name} --no-oracle --out /tmp  # npnet alone, no torch needed"
+    )
 
 
 def mnist(args: argparse.Namespace) -> Data:
