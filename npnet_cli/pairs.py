@@ -36,14 +36,15 @@ class Pair:
         theirs = self.twin.train_step() if self.twin is not None else None
         return ours, theirs
 
-    def run(self, steps: int | None = None, progress: Progress | None = None) -> None:
-        """``steps`` steps of both (all that remain if ``None``); then both measure their final test accuracy."""
+    def run(self, steps: int | None = None) -> None:
+        """``steps`` steps of both (all that remain if ``None``), a progress bar on a terminal; then both measure
+        their final test accuracy."""
         remaining = self.trainer.max_iter - self.trainer.current_iter
         todo = remaining if steps is None else min(steps, remaining)
-        for i in range(todo):
-            interrupt.at(f"training {self.label}: step {i + 1} of {todo}")
-            self.step()
-            if progress is not None:
+        with Progress(todo, self.label) as progress:
+            for i in range(todo):
+                interrupt.at(f"training {self.label}: step {i + 1} of {todo}")
+                self.step()
                 progress.update()
         self.finish()
 

@@ -105,3 +105,14 @@ def test_a_real_sigint_ends_the_process_with_one_line(tmp_path: Path) -> None:
     assert proc.returncode == 130
     assert err.startswith("npnet: interrupted while training: step ") and err.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_experiment_refuses_a_device_before_training(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("torch")
+    monkeypatch.setattr(Trainer, "train_step", lambda self: pytest.fail("a step ran before --device was checked"))
+    assert main(["experiment", "optimizers", "--iters", "2", "--device", "meta", "--out", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("npnet: error: --device meta: ") and err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
