@@ -17,8 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from npnet.datasets import load_mnist
-from npnet_cli import interrupt
+from npnet_cli import data, interrupt
 from npnet_cli.devices import twin_device
 from npnet_cli.saved_net import load_network
 
@@ -44,8 +43,7 @@ def run(args: argparse.Namespace) -> int:
     net = load_network(args.file)
     dtype = net.params["W1"].dtype
     device = twin_device(args, dtype)
-    interrupt.at("loading MNIST")
-    _, (x_test, t_test) = load_mnist(data_dir=args.data_dir)
+    _, (x_test, t_test) = data.mnist(args)
     sizes = [net.params["W1"].shape[0]] + [w.shape[1] for k, w in net.params.items() if k.startswith("W")]
     print(f"{args.file}: {type(net).__name__} {'-'.join(map(str, sizes))} ({dtype})", flush=True)
     interrupt.at("evaluating")

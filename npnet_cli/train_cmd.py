@@ -20,10 +20,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from npnet.datasets import load_mnist
 from npnet.rng import as_generator
 from npnet.train import EpochReport, Trainer, iterations_per_epoch
-from npnet_cli import argtypes, interrupt, netspec, train_outputs
+from npnet_cli import argtypes, data, interrupt, netspec, train_outputs
 from npnet_cli.console import Progress
 from npnet_cli.devices import twin_device
 from npnet_cli.outputs import output_file
@@ -86,8 +85,7 @@ def budget(args: argparse.Namespace, train_size: int) -> tuple[int, int]:
 
 
 def load_data(args: argparse.Namespace) -> tuple[Any, Any, Any, Any]:
-    interrupt.at("loading MNIST")
-    (x_train, t_train), (x_test, t_test) = load_mnist(data_dir=args.data_dir)
+    (x_train, t_train), (x_test, t_test) = data.mnist(args)
     if args.train_size is not None:
         x_train, t_train = x_train[: args.train_size], t_train[: args.train_size]
     return x_train, t_train, x_test, t_test
@@ -159,15 +157,15 @@ def run(args: argparse.Namespace) -> int:
     netspec.check_network_flags(args)
     optimizer = netspec.build_optimizer(args)
     twin_device(args, args.dtype)  # a device the twin cannot use is refused before the data loads
-    data = load_data(args)
-    epochs, steps = budget(args, len(data[0]))
+    dataset = load_data(args)
+    epochs, steps = budget(args, len(dataset[0]))
     gen = as_generator(args.seed)
     net = netspec.build_network(args, gen)
     pair = make_pair(
         "npnet",
         args,
         net,
-        data,
+        dataset,
         epochs=epochs,
         mini_batch_size=args.batch_size,
         optimizer=optimizer,

@@ -15,8 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from npnet.datasets import load_mnist
-from npnet_cli import argtypes, interrupt
+from npnet_cli import argtypes, data, interrupt
 from npnet_cli.outputs import output_folder, write_atomically
 from npnet_cli.pairs import Data, Pair, make_pair, max_gap, one_torch_thread
 
@@ -47,8 +46,7 @@ def add_common_options(p: argparse.ArgumentParser, name: str) -> None:
 
 def mnist(args: argparse.Namespace) -> Data:
     """``(x_train, t_train, x_test, t_test)``: normalized, flattened, index labels, as the book's scripts load it."""
-    interrupt.at("loading MNIST")
-    (x_train, t_train), (x_test, t_test) = load_mnist(data_dir=args.data_dir)
+    (x_train, t_train), (x_test, t_test) = data.mnist(args)
     return x_train, t_train, x_test, t_test
 
 

@@ -7,6 +7,7 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from npnet.datasets import load_mnist
@@ -213,7 +214,7 @@ def fail_if_called(*args: object) -> None:
 def test_missing_data_is_one_clear_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["train", "--iters", "1", "--data-dir", str(tmp_path)]) == 1
     err = capsys.readouterr().err
-    assert err.startswith("npnet: error: MNIST file train-images-idx3-ubyte.gz") and str(tmp_path) in err
+    assert err.startswith(f"npnet: error: --data-dir {tmp_path}: MNIST file train-images-idx3-ubyte.gz")
     assert "Traceback" not in err
 
 
@@ -230,3 +231,15 @@ def test_a_device_torch_cannot_use_is_one_line_naming_the_flag(
     err = capsys.readouterr().err
     assert err.startswith(f"npnet: error: --device {device}: ")
     assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_evaluate_refuses_a_file_it_cannot_rebuild_a_net_from(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stranger = tmp_path / "weights.npz"
+    np.savez(stranger, W1=np.zeros((784, 3)))
+    assert main(["evaluate", str(stranger), "--no-oracle"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"npnet: error: {stranger}: ") and err.count("\n") == 1
+    assert main(["evaluate", str(tmp_path / "missing.npz")]) == 1
+    assert capsys.readouterr().err == f"npnet: error: FILE: {tmp_path / 'missing.npz'} is not a file\n"
