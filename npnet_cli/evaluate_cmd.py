@@ -1,4 +1,4 @@
-"""``npnet evaluate FILE``: a net saved by ``npnet train --save``, read back, and its test accuracy on npnet and
+"""npnet evaluate FILE: a net saved by ``npnet train --save``, read back, and its test accuracy on npnet and
 on its PyTorch twin (built from the loaded weights and batch-norm statistics).
 
 The net's kind, sizes and settings come from the file itself; nothing needs repeating on the command line.

@@ -41,6 +41,7 @@ def add_network_options(p: argparse.ArgumentParser) -> None:
         "--hidden",
         type=argtypes.layer_widths,
         default=None,
+        metavar="W1,W2,...",
         help="hidden widths, comma-separated (default 50 for two-layer, 100,100,100,100 otherwise)",
     )
     g.add_argument("--activation", choices=["relu", "sigmoid"], default="relu")
@@ -48,12 +49,17 @@ def add_network_options(p: argparse.ArgumentParser) -> None:
         "--init",
         type=argtypes.init_scale,
         default=None,
+        metavar="std|xavier|he|FLOAT",
         help="initial weight scale: std (0.01), xavier (sqrt(1/n)), he (sqrt(2/n)) or a number "
         "(default std for two-layer, he for relu and xavier for sigmoid otherwise)",
     )
     g.add_argument("--batchnorm", action="store_true", help="batch norm before every activation (multi-layer-extend)")
-    g.add_argument("--dropout", type=argtypes.fraction, default=0.0, help="dropout ratio R (multi-layer-extend)")
-    g.add_argument("--weight-decay", type=argtypes.non_negative_float, default=0.0, help="L2 weight decay lambda")
+    g.add_argument(
+        "--dropout", type=argtypes.fraction, default=0.0, metavar="R", help="dropout ratio R (multi-layer-extend)"
+    )
+    g.add_argument(
+        "--weight-decay", type=argtypes.non_negative_float, default=0.0, metavar="L", help="L2 weight decay lambda"
+    )
     g.add_argument(
         "--dtype",
         choices=["float64", "float32"],
@@ -65,7 +71,14 @@ def add_network_options(p: argparse.ArgumentParser) -> None:
 def add_optimizer_options(p: argparse.ArgumentParser) -> None:
     """``--optimizer`` and the settings of the chapter-6 optimizers (each only where the optimizer has it)."""
     g = p.add_argument_group("optimizer")
-    g.add_argument("--optimizer", type=str.lower, choices=list(OPTIMIZERS), default="sgd", help="(default sgd)")
+    g.add_argument(
+        "--optimizer",
+        type=str.lower,
+        choices=list(OPTIMIZERS),
+        default="sgd",
+        metavar="NAME",
+        help=f"{', '.join(OPTIMIZERS)} (default sgd)",
+    )
     g.add_argument(
         "--lr", type=argtypes.positive_float, default=None, help="learning rate (default 0.1 for sgd, else its own)"
     )

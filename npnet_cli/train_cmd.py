@@ -1,4 +1,4 @@
-"""``npnet train``: any net and optimizer of chapters 5-6 on MNIST, with its PyTorch twin trained beside it.
+"""npnet train: any net and optimizer of chapters 5-6 on MNIST, with its PyTorch twin trained beside it.
 
 Both sides start from the same weights and see the same mini-batches (and dropout masks); each epoch prints one row
 with both sides' train and test accuracy and how far their weights have drifted apart (float round-off only). In
@@ -48,10 +48,14 @@ def register(commands: Any) -> None:
     netspec.add_optimizer_options(p)
     g = p.add_argument_group("budget and data")
     budget = g.add_mutually_exclusive_group()
-    budget.add_argument("--iters", type=argtypes.positive_int, default=None, help="steps (default 10000)")
-    budget.add_argument("--epochs", type=argtypes.positive_int, default=None, help="passes over the training set")
+    budget.add_argument("--iters", metavar="N", type=argtypes.positive_int, default=None, help="steps (default 10000)")
+    budget.add_argument(
+        "--epochs", metavar="N", type=argtypes.positive_int, default=None, help="passes over the training set"
+    )
     g.add_argument("--batch-size", type=argtypes.positive_int, default=100, help="mini-batch size (default 100)")
-    g.add_argument("--train-size", type=argtypes.positive_int, default=None, help="first N training samples only")
+    g.add_argument(
+        "--train-size", metavar="N", type=argtypes.positive_int, default=None, help="first N training samples only"
+    )
     g.add_argument(
         "--eval-samples", type=argtypes.positive_int, default=None, help="accuracy per epoch on the first N (all)"
     )
@@ -60,9 +64,18 @@ def register(commands: Any) -> None:
     g = p.add_argument_group("twin and outputs")
     g.add_argument("--no-oracle", action="store_true", help="train npnet alone (PyTorch not needed)")
     g.add_argument("--device", default=None, help="the twin's torch device, e.g. cuda (default cpu)")
-    g.add_argument("--plot", type=output_file((".png", ".svg", ".pdf")), help="loss, accuracy and weight-gap figure")
-    g.add_argument("--save", type=output_file((".npz",)), help="the trained net (.npz) for `npnet evaluate`")
-    g.add_argument("--json", type=output_file((".json",)), help="the history: losses, accuracies, weight gaps")
+    g.add_argument(
+        "--plot",
+        metavar="FILE",
+        type=output_file((".png", ".svg", ".pdf")),
+        help="loss, accuracy and weight-gap figure",
+    )
+    g.add_argument(
+        "--save", metavar="FILE", type=output_file((".npz",)), help="the trained net (.npz) for `npnet evaluate`"
+    )
+    g.add_argument(
+        "--json", metavar="FILE", type=output_file((".json",)), help="the history: losses, accuracies, weight gaps"
+    )
     p.set_defaults(run=run)
 
 
