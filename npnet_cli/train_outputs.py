@@ -43,7 +43,8 @@ def write_all(args: argparse.Namespace, pair: Pair, gaps: Any) -> None:
         title = f"npnet (NumPy) and its PyTorch twin, step for step: {type(pair.trainer.network).__name__}, " + (
             f"{type(pair.trainer.optimizer).__name__}, MNIST"
         )
-        write_atomically(args.plot, lambda tmp: draw(pair, gaps, tmp, title))
+        record = history(args, pair, gaps)
+        write_atomically(args.plot, lambda tmp: draw(record, tmp, title))
         print(f"figure: {args.plot}", flush=True)
     if args.save is not None:
         interrupt.at(f"writing {args.save}")
@@ -84,58 +85,67 @@ def history(args: argparse.Namespace, pair: Pair, gaps: Any) -> dict[str, Any]:
     }
 
 
-def positive(values: list[float]) -> np.ndarray:
-    """Values for a log axis: zeros (identical weights) become gaps in the line."""
-    arr = np.asarray(values, dtype=np.float64)
+def positive(values: list[float | None]) -> np.ndarray:
+    """Values for a log axis: zeros (identical weights) and missing values become gaps in the line."""
+    arr = np.asarray([np.nan if v is None else v for v in values], dtype=np.float64)
     return np.where(arr > 0, arr, np.nan)
 
 
-def draw(pair: Pair, gaps: Any, path: Path, title: str = "") -> None:
-    """Loss (top left) and accuracy (top right), npnet solid and the twin dashed on top; weight gaps below (log);
-    ``title`` above all three."""
+def moving_average(values: list[float], window: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(iterations, means)`` of ``window`` consecutive values (the iteration of each window's last value)."""
+    arr = np.asarray(values, dtype=np.float64)
+    if window <= 1 or len(arr) < window:
+        return np.arange(len(arr)), arr
+    means = np.convolve(arr, np.ones(window) / window, mode="valid")
+    return np.arange(window - 1, len(arr)), means
+
+
+def draw(record: dict[str, Any], path: Path, title: str = "") -> None:
+    """Draw a :func:`history` record: loss (top left, a moving average over 1% of the run) and accuracy (top right),
+    npnet solid and the twin dashed on top; the weight differences below, on a log axis; ``title`` above."""
     import matplotlib.pyplot as plt
 
     fig, _ = common.figure(size=(7.0, 5.6))
     fig.clf()
     grid = fig.add_gridspec(2, 2, height_ratios=[3, 2])
     loss_ax, acc_ax, gap_ax = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1]), fig.add_subplot(grid[1, :])
-    t, twin = pair.trainer, pair.twin
-    steps = np.arange(len(t.train_loss_list))
-    common.plot_pair(
-        loss_ax, steps, t.train_loss_list, twin.train_loss_list if twin else None, linewidth=1.2, label="npnet"
-    )
-    loss_ax.set(xlabel="iteration", ylabel="mini-batch loss", title="loss")
-    at = [r.iteration for r in t.history.reports]
-    for name, key, colour in (("train", "train_acc_list", "tab:blue"), ("test", "test_acc_list", "tab:orange")):
-        common.plot_pair(
-            acc_ax,
-            at,
-            getattr(t, key),
-            getattr(twin, key) if twin else None,
-            color=colour,
-            marker="o",
-            markersize=3,
-            label=f"npnet {name}",
-        )
+    ours, theirs = record["npnet"], record["twin"]
+    window = max(len(ours["train_loss"]) // 100, 1)
+    x, loss = moving_average(ours["train_loss"], window)
+    twin_loss = moving_average(theirs["train_loss"], window)[1] if theirs else None
+    common.plot_pair(loss_ax, x, loss, twin_loss, linewidth=1.5, label="npnet")
+    average = f" (mean of {window})" if window > 1 else ""
+    loss_ax.set(xlabel="iteration", ylabel=f"mini-batch loss{average}", title="loss")
+    at = [r["iteration"] for r in ours["reports"]]
+    for name, colour in (("train", "tab:blue"), ("test", "tab:orange")):
+        mine = [r[f"{name}_acc"] for r in ours["reports"]]
+        other = [r[f"{name}_acc"] for r in theirs["reports"]] if theirs else None
+        common.plot_pair(acc_ax, at, mine, other, color=colour, marker="o", markersize=3, label=f"npnet {name}")
     acc_ax.set(xlabel="iteration", ylabel="accuracy", title="accuracy")
     for ax in (loss_ax, acc_ax):
-        ax.plot([], [], linestyle=(0, (3, 3)), color="black", linewidth=0.8, label="PyTorch twin") if twin else None
+        if theirs:
+            ax.plot([], [], linestyle=(0, (3, 3)), color="black", linewidth=0.8, label="PyTorch twin")
         ax.legend(fontsize=8)
-    if twin is not None:
-        gap_ax.plot(gaps.iterations, positive(gaps.twin), color="tab:red", label="max |W npnet - W torch|")
-    if gaps.reference:
-        gap_ax.plot(
-            gaps.iterations,
-            positive(gaps.reference),
-            color="tab:gray",
-            linestyle="--",
-            label="max |W npnet float32 - W npnet float64|",
-        )
-    gap_ax.set_yscale("log")
-    gap_ax.set(xlabel="iteration", ylabel="weight difference", title="how far the weights drift apart")
-    if twin is not None or gaps.reference:
-        gap_ax.legend(fontsize=8)
+    draw_gaps(gap_ax, record["weight_gap"])
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=common.FIGURE_DPI, format=path.suffix.lstrip(".").lower())
     plt.close(fig)
+
+
+def draw_gaps(ax: Any, gaps: dict[str, Any]) -> None:
+    """The sampled weight differences on a log axis: npnet vs twin, and (float32) npnet vs npnet in float64."""
+    if gaps["npnet_vs_twin"] is not None:
+        ax.plot(gaps["iterations"], positive(gaps["npnet_vs_twin"]), color="tab:red", label="max |W npnet - W torch|")
+    if gaps["float32_vs_float64"]:
+        ax.plot(
+            gaps["iterations"],
+            positive(gaps["float32_vs_float64"]),
+            color="tab:gray",
+            linestyle="--",
+            label="max |W npnet float32 - W npnet float64|",
+        )
+    ax.set_yscale("log")
+    ax.set(xlabel="iteration", ylabel="weight difference", title="how far the weights drift apart")
+    if gaps["npnet_vs_twin"] is not None or gaps["float32_vs_float64"]:
+        ax.legend(fontsize=8)

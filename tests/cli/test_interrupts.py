@@ -41,7 +41,7 @@ def test_ctrl_c_while_the_figure_is_written_keeps_the_old_figure(
     plot = tmp_path / "curves.png"
     plot.write_bytes(b"the old figure")
 
-    def half_a_figure(pair: object, gaps: object, path: Path, title: str) -> None:
+    def half_a_figure(record: object, path: Path, title: str) -> None:
         path.write_bytes(b"\x89PNG half")
         raise KeyboardInterrupt
 
