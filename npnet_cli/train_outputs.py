@@ -129,7 +129,10 @@ def draw(record: dict[str, Any], path: Path, title: str = "") -> None:
     draw_gaps(gap_ax, record["weight_gap"])
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
-    fig.savefig(path, dpi=common.FIGURE_DPI, format=path.suffix.lstrip(".").lower())
+    if path.suffix.lower() == ".png":
+        common.write_png(fig, path)
+    else:
+        fig.savefig(path, format=path.suffix.lstrip(".").lower())
     plt.close(fig)
 
 
