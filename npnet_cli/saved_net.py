@@ -64,7 +64,7 @@ def stopgap_config(net: Any) -> dict[str, Any]:
 def load_network(path: Path) -> Any:
     """The net saved at ``path``, rebuilt from its stored configuration, with its parameters and statistics."""
     if core_saves_config():
-        return nets.load_network(path)  # type: ignore[attr-defined]
+        return getattr(nets, "load_network")(path)  # noqa: B009 (absent until npnet's format stores the config)
     where = os.fspath(path)
     try:
         data = dict(np.load(path, allow_pickle=False))
