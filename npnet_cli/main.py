@@ -6,13 +6,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from npnet_cli import experiments, train_cmd
+from npnet_cli import evaluate_cmd, experiments, interrupt, train_cmd
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="npnet", description="npnet and its PyTorch oracle, side by side.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     train_cmd.register(commands)
+    evaluate_cmd.register(commands)
     experiments.register(commands)
     return parser
 
@@ -22,10 +23,13 @@ USER_ERRORS = (ValueError, OSError, FloatingPointError)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    interrupt.reset()
     try:
+        args = build_parser().parse_args(argv)
         return int(args.run(args))
+    except KeyboardInterrupt:
+        print(interrupt.stopped_line(), file=sys.stderr)
+        return interrupt.EXIT_INTERRUPTED
     except ModuleNotFoundError as error:
         extra = "oracle" if error.name == "torch" else "experiments"
         print(f"npnet: error: {error.name} is not installed: pip install 'npnet[{extra}]'", file=sys.stderr)

@@ -6,6 +6,7 @@ Each experiment is a module with ``NAME``, ``HELP``, ``register(commands)`` and 
 
 from __future__ import annotations
 
+import argparse
 from typing import Any
 
 from npnet_cli.experiments import batch_norm, hyperparam, optimizers, overfit, weight_init
@@ -22,6 +23,8 @@ def register(commands: Any) -> None:
             "side, prints its numbers with the npnet-vs-torch gap, and writes a PNG to --out. "
             "docs/experiments.md shows every figure at the default budget."
         ),
+        epilog="examples:\n  npnet experiment optimizers\n  npnet experiment batch-norm --help",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     experiments = p.add_subparsers(dest="experiment", required=True, metavar="NAME")
     for module in MODULES:

@@ -9,91 +9,49 @@ torch optimizer of the same formula), then prints its numbers and writes one PNG
 from __future__ import annotations
 
 import argparse
-import math
+import io
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from npnet.datasets import load_mnist
-from npnet.train import Trainer
+from npnet_cli import argtypes, data, interrupt
+from npnet_cli.outputs import output_folder, write_atomically
+from npnet_cli.pairs import Data, Pair, make_pair, max_gap, one_torch_thread
 
-Data = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+__all__ = ["Data", "Pair", "make_pair", "max_gap", "one_torch_thread"]  # the experiments use them as common.X
+
+#: Resolution of every PNG: 7 x 4.5 inches at 80 dpi.
+FIGURE_DPI = 80
+#: Colours of every PNG's palette: a plot's few colours and their anti-aliased edges fit, at a third of the size
+#: of a full-colour PNG (tens of kilobytes for a figure).
+PNG_COLOURS = 128
+
 Values = Sequence[float] | np.ndarray
 """A curve's numbers: a list (a Trainer's history) or an array."""
 
 
 def add_common_options(p: argparse.ArgumentParser, name: str) -> None:
     """``--out``, ``--seed``, ``--no-oracle``, ``--device``, ``--data-dir``: what every experiment takes."""
-    p.add_argument("--out", type=Path, default=Path("figures"), help="folder for the PNG (default ./figures)")
-    p.add_argument("--seed", type=int, default=0, help="seed of every weight, mini-batch and mask (default 0)")
+    p.add_argument("--out", type=output_folder, default=Path("figures"), help="folder for the PNG (default ./figures)")
+    p.add_argument(
+        "--seed", type=argtypes.seed, default=0, help="seed of every weight, mini-batch and mask (default 0)"
+    )
     p.add_argument("--no-oracle", action="store_true", help="train npnet alone (PyTorch not needed)")
     p.add_argument("--device", default=None, help="the twins' torch device, e.g. cuda (default cpu)")
     p.add_argument("--data-dir", default=None, help="folder with the four MNIST files (default: shipped copy)")
     p.set_defaults(figure_name=f"{name}.png")
+    p.epilog = (
+        f"examples:\n  npnet experiment {name}                      # the default budget, figure in ./figures\n"
+        f"  npnet experiment {name} --no-oracle --out /tmp  # npnet alone, no torch needed"
+    )
 
 
 def mnist(args: argparse.Namespace) -> Data:
     """``(x_train, t_train, x_test, t_test)``: normalized, flattened, index labels, as the book's scripts load it."""
-    (x_train, t_train), (x_test, t_test) = load_mnist(data_dir=args.data_dir)
+    (x_train, t_train), (x_test, t_test) = data.mnist(args)
     return x_train, t_train, x_test, t_test
-
-
-@dataclass
-class Pair:
-    """An npnet trainer and, when the oracle is on, its twin (``None`` otherwise)."""
-
-    label: str
-    trainer: Trainer
-    twin: Trainer | None
-
-    def step(self) -> None:
-        """One step of both, npnet first (its step draws the dropout masks the twin reuses)."""
-        self.trainer.train_step()
-        if self.twin is not None:
-            self.twin.train_step()
-
-    def run(self, steps: int | None = None) -> None:
-        """``steps`` steps of both (all that remain if ``None``); then both measure their final test accuracy."""
-        remaining = self.trainer.max_iter - self.trainer.current_iter
-        for _ in range(remaining if steps is None else min(steps, remaining)):
-            self.step()
-        self.trainer.finish()
-        if self.twin is not None:
-            self.twin.finish()
-
-    def gap(self, *histories: str) -> float:
-        """Largest ``|npnet - torch|`` over the named history lists (``"train_loss_list"``, ``"train_acc_list"``,
-        ``"test_acc_list"``), as :func:`max_gap` counts it; NaN without a twin."""
-        if self.twin is None:
-            return math.nan
-        return max(max_gap(getattr(self.trainer, name), getattr(self.twin, name)) for name in histories)
-
-
-def make_pair(label: str, args: argparse.Namespace, network: Any, data: Data, **trainer_kwargs: Any) -> Pair:
-    """A :class:`Pair` training ``network`` on ``data`` (Trainer's keywords, ``verbose`` off, seeded by ``--seed``)."""
-    trainer_kwargs.setdefault("rng", args.seed)
-    trainer = Trainer(network, *data, verbose=False, **trainer_kwargs)
-    twin = None
-    if not args.no_oracle:
-        from oracle.train import Trainer as TwinTrainer
-
-        one_torch_thread()
-        twin = TwinTrainer.from_npnet(trainer, device=args.device)
-    return Pair(label, trainer, twin)
-
-
-def one_torch_thread() -> None:
-    """Run the twins on one torch thread, called before any twin trains.
-
-    npnet's BLAS threads spin for a while after each call; torch's own threads, started in between, then fight them
-    for the cores (measured: a 5-layer step pair takes 3x longer with torch on 2 threads).
-    """
-    import torch
-
-    torch.set_num_threads(1)
 
 
 def smooth_curve(x: Values, window: int = 11) -> np.ndarray:
@@ -122,16 +80,28 @@ def figure(nrows: int = 1, ncols: int = 1, size: tuple[float, float] = (7.0, 4.5
 
 
 def save(fig: Any, args: argparse.Namespace) -> Path:
-    """Write ``fig`` to ``--out/<experiment>.png``, close it and say where it went."""
+    """Write ``fig`` to ``--out/<experiment>.png`` (whole or not at all), close it and say where it went."""
     import matplotlib.pyplot as plt
 
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / args.figure_name
+    interrupt.at(f"writing {path}")
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    write_atomically(path, lambda tmp: write_png(fig, tmp))
     plt.close(fig)
     print(f"figure: {path}", flush=True)
     return path
+
+
+def write_png(fig: Any, path: Path) -> None:
+    """``fig`` as a PNG at :data:`FIGURE_DPI`, reduced to a palette of :data:`PNG_COLOURS` colours."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, dpi=FIGURE_DPI, format="png")
+    buffer.seek(0)
+    with Image.open(buffer) as image:
+        image.convert("RGB").quantize(colors=PNG_COLOURS).save(path, format="PNG", optimize=True)
 
 
 def plot_pair(ax: Any, x: Values, ours: Values, theirs: Values | None, **style: Any) -> None:
@@ -180,20 +150,6 @@ def loss_cell(pair: Pair, i: int) -> str:
     if pair.twin is None:
         return f"{ours:.4f}"
     return f"{ours:.4f} / {pair.twin.train_loss_list[i]:.4f}"
-
-
-def max_gap(ours: Values, theirs: Values | None) -> float:
-    """Largest ``|ours - theirs|`` (NaN without a twin); where both sides diverged alike (both NaN, or the same
-    infinity) they agree, where only one did the gap is infinite."""
-    if theirs is None:
-        return math.nan
-    a, b = np.asarray(ours, dtype=np.float64), np.asarray(theirs, dtype=np.float64)
-    if a.size == 0:
-        return 0.0
-    alike = (a == b) | (np.isnan(a) & np.isnan(b))
-    with np.errstate(invalid="ignore"):
-        diff = np.where(alike, 0.0, np.abs(a - b))
-    return float(np.max(np.nan_to_num(diff, nan=np.inf)))
 
 
 def check_finite(named: dict[str, Values]) -> None:

@@ -26,7 +26,8 @@ from npnet.search import (
     sample_trials,
     split_validation,
 )
-from npnet_cli import argtypes
+from npnet_cli import argtypes, interrupt
+from npnet_cli.devices import twin_device
 from npnet_cli.experiments import common
 
 NAME = "hyperparam"
@@ -60,6 +61,7 @@ def register(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    device = twin_device(args)  # a --device the twins cannot use is refused before the search
     x_train, t_train, _, _ = common.mnist(args)
     space = SearchSpace(epochs=args.epochs)
     gen = as_generator(args.seed)
@@ -75,12 +77,13 @@ def run(args: argparse.Namespace) -> int:
         f"{space.epochs} epochs, batch {space.mini_batch_size}",
         flush=True,
     )
+    interrupt.at(f"running {args.trials} trials")
     results = run_trials(trials, data, space, args.jobs)
     for r in results:
         print(f"trial {r.trial.index:3d} | {describe(r)}", flush=True)
     common.check_finite({f"trial {r.trial.index}": r.val_acc_list + r.train_acc_list for r in results})
     best = best_trials(results, args.best)
-    twins = None if args.no_oracle else twin_results(best, data, space, args)
+    twins = None if args.no_oracle else twin_results(best, data, space, device)
     print(f"=========== Hyper-Parameter Optimization Result: best {len(best)} ===========", flush=True)
     print_best(best, twins)
     plot(best, twins, args)
@@ -92,14 +95,13 @@ def describe(r: TrialResult) -> str:
     return f"val acc:{r.final_val_acc:.4f} | lr:{r.trial.lr:.4g}, weight decay:{r.trial.weight_decay:.4g}"
 
 
-def twin_results(
-    best: list[TrialResult], data: common.Data, space: SearchSpace, args: argparse.Namespace
-) -> list[TrialResult]:
+def twin_results(best: list[TrialResult], data: common.Data, space: SearchSpace, device: Any) -> list[TrialResult]:
     """The best trials trained again by their twins, in the same order."""
     from oracle.search import run_trial
 
     common.one_torch_thread()
-    return [run_trial(r.trial, *data, space, device=args.device) for r in best]
+    interrupt.at("training the best trials' twins")
+    return [run_trial(r.trial, *data, space, device=device) for r in best]
 
 
 def acc_gap(ours: TrialResult, theirs: TrialResult) -> float:
