@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
+from npnet.nets import load_network
 from npnet_cli import data, interrupt
 from npnet_cli.devices import twin_device
-from npnet_cli.saved_net import load_network
 
 
 def register(commands: Any) -> None:

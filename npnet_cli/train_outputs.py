@@ -18,7 +18,6 @@ from npnet_cli import interrupt
 from npnet_cli.experiments import common
 from npnet_cli.outputs import write_atomically
 from npnet_cli.pairs import Pair
-from npnet_cli.saved_net import save_network
 
 
 def summary(pair: Pair, gaps: Any, seconds: float) -> str:
@@ -48,7 +47,7 @@ def write_all(args: argparse.Namespace, pair: Pair, gaps: Any) -> None:
         print(f"figure: {args.plot}", flush=True)
     if args.save is not None:
         interrupt.at(f"writing {args.save}")
-        write_atomically(args.save, lambda tmp: save_network(pair.trainer.network, tmp))
+        write_atomically(args.save, lambda tmp: pair.trainer.network.save_params(tmp))
         print(f"saved: {args.save} (read it back with: npnet evaluate {args.save})", flush=True)
     if args.json is not None:
         interrupt.at(f"writing {args.json}")
