@@ -34,7 +34,7 @@ def labels_as_indices(t: Any, y_shape: tuple[int, ...]) -> np.ndarray:
         return np.argmax(t, axis=1)
     if t.shape == (n,) or (t.ndim == 0 and n == 1):
         t = t.reshape(n)
-        if not np.issubdtype(t.dtype, np.integer):
+        if t.dtype.kind not in "iu":  # not an integer dtype (the cheap test: labels are checked every step)
             if not np.all(np.mod(t, 1) == 0):
                 raise ValueError(f"index labels must be whole numbers, got dtype {t.dtype} with fractions")
             t = t.astype(np.int64)

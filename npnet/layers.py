@@ -107,7 +107,7 @@ class Affine:
         self.original_x_shape = x.shape
         self.x = x.reshape(x.shape[0], -1)
         out = self.x @ self.W
-        if out.dtype != np.result_type(out, self.b):
+        if out.dtype != self.b.dtype:
             return out + self.b
         out += self.b  # in place: the product is a new array
         return out
@@ -175,7 +175,7 @@ class SoftmaxWithLoss:
             self.loss = float(-np.mean(log_softmax(x)[rows, idx]))
         else:
             # cross_entropy_error(self.y, idx, delta), without checking again labels just checked
-            self.loss = float(-np.sum(np.log(self.y[rows, idx] + self.delta)) / x.shape[0])
+            self.loss = float(-np.log(self.y[rows, idx] + self.delta).sum() / x.shape[0])
         return self.loss
 
     def backward(self, dout: float = 1) -> np.ndarray:
