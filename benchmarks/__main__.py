@@ -142,8 +142,8 @@ def main(argv: list[str] | None = None) -> None:
     repeat = args.repeat or (2 if args.quick else 3)
     torch_module, devices = torch_devices(args)
     started = time.perf_counter()
-    out: dict[str, Any] = {"environment": environment.describe(torch_module)}
     with threadpool_limits(limits=args.threads):
+        out: dict[str, Any] = {"environment": environment.describe(torch_module)}
         print("\n".join(out["environment"]))
         (x_train, t_train), (x_test, t_test) = load_mnist()
         data = (x_train, t_train, x_test, t_test)
