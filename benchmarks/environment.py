@@ -49,5 +49,5 @@ def describe(torch_module: Any | None) -> list[str]:
         cuda = torch_module.cuda.get_device_name(0) if torch_module.cuda.is_available() else "no CUDA device"
         lines.append(f"torch {torch_module.__version__}, {torch_module.get_num_threads()} intra-op threads; {cuda}")
     else:
-        lines.append("torch not installed: PyTorch columns skipped")
+        lines.append("PyTorch not run (--no-torch, or torch not installed)")
     return lines
