@@ -374,7 +374,8 @@ class Trainer:
         return float(self.network.loss(x_batch, t_batch))
 
     def accuracy(self, x: np.ndarray, t: np.ndarray) -> float:
-        return float(self.network.accuracy(x, t))
+        """The network's accuracy on ``(x, t)``, measured in chunks (:func:`accuracy_in_chunks`, the same value)."""
+        return accuracy_in_chunks(self.network.accuracy, x, t)
 
     def train_step(self) -> EpochReport | None:
         """One step of the schedule; returns the epoch's report when this step ends with one."""
