@@ -23,8 +23,8 @@ TRAINING_TARGET, NUMGRAD_TARGET = 1.10, 50.0
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="a short run (well under a minute): fewer steps")
-    parser.add_argument("--iters", type=int, help="training iterations (default 10000, quick 600)")
+    parser.add_argument("--quick", action="store_true", help="a short run: fewer steps and rounds, no memory pass")
+    parser.add_argument("--iters", type=int, help="training iterations (default 10000, quick 300)")
     parser.add_argument("--repeat", type=int, help="interleaved rounds of every run (default 3, quick 2)")
     parser.add_argument("--threads", type=int, help="BLAS and torch threads (default: the libraries' own)")
     parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out")
@@ -138,7 +138,7 @@ def print_scaling(sweep: dict[str, list[tuple[int, dict[str, float]]]]) -> None:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
-    iters = args.iters or (600 if args.quick else 10000)
+    iters = args.iters or (300 if args.quick else 10000)
     repeat = args.repeat or (2 if args.quick else 3)
     torch_module, devices = torch_devices(args)
     started = time.perf_counter()
@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> None:
         if "training" not in skip:
             results = training.interleaved(data, ["float32", "float64"], iters, repeat, devices)
             peaks = {}
-            if "memory" not in skip:
+            if "memory" not in skip and not args.quick:  # a fresh interpreter per run: seconds each
                 for dtype, by_name in results.items():
                     for name in by_name:
                         peaks[f"{dtype} {name}"] = memory.measure(name, dtype, 2, args.threads)
@@ -162,7 +162,7 @@ def main(argv: list[str] | None = None) -> None:
             print_numgrad(result)
             out["numgrad"] = asdict(result) | {"speedup": result.speedup}
         if "scaling" not in skip:
-            sweep = scaling.sweep(x_train, t_train, devices, 0.15 if args.quick else 1.0, 3 if args.quick else 5)
+            sweep = scaling.sweep(x_train, t_train, devices, 0.08 if args.quick else 1.0, 3 if args.quick else 5)
             print_scaling(sweep)
             out["scaling"] = sweep
             if args.plot:
