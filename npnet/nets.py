@@ -17,7 +17,8 @@ import numpy as np
 from npnet._validate import labels_as_indices, positive_int, real_number
 from npnet.functions import CROSS_ENTROPY_DELTA
 from npnet.gradient import H, numerical_gradient
-from npnet.layers import Affine, BatchNormalization, Dropout, Relu, Sigmoid, SoftmaxWithLoss
+from npnet.layers import Affine, BatchNormalization, Dropout, Relu, Sigmoid, SoftmaxWithLoss, backward_layers
+from npnet.numgrad import check_method, fast_numerical_gradient
 from npnet.params import LiveParams, check_param_dtype
 from npnet.rng import SeedLike, as_generator
 from npnet.serialization import load_params, read_config, save_params
@@ -141,20 +142,28 @@ class TwoLayerNet:
         """Fraction of samples classified correctly."""
         return accuracy_of_scores(self.predict(x), t)
 
-    def numerical_gradient(self, x: np.ndarray, t: np.ndarray, h: float = H) -> dict[str, np.ndarray]:
-        """Gradient of :meth:`loss` by central differences with step ``h``, keyed like ``params``."""
+    def numerical_gradient(
+        self, x: np.ndarray, t: np.ndarray, h: float = H, method: str = "fast"
+    ) -> dict[str, np.ndarray]:
+        """Gradient of :meth:`loss` by central differences with step ``h``, keyed like ``params``.
 
-        def loss_w(_: np.ndarray) -> float:
-            return self.loss(x, t)
+        ``method="loop"`` is the book's: every element perturbed in turn, two forward passes each.
+        ``method="fast"`` (default) gives the same differences, computed column by column from one forward pass
+        (:mod:`npnet.numgrad`), hundreds of times faster on MNIST-sized nets.
+        """
+        check_method(method)
+        if method == "loop":
 
-        return {key: numerical_gradient(loss_w, self.params[key], h) for key in self.params}
+            def loss_w(_: np.ndarray) -> float:
+                return self.loss(x, t)
+
+            return {key: numerical_gradient(loss_w, self.params[key], h) for key in self.params}
+        return fast_numerical_gradient(self, x, t, h, self.loss(x, t))
 
     def gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
         """Gradient of the loss by backprop, keyed like ``params``."""
         self.loss(x, t)
-        dout = self.lastLayer.backward(1)
-        for layer in reversed(self.layers.values()):
-            dout = layer.backward(dout)
+        backward_layers(self.layers.values(), self.lastLayer.backward(1))
         return {
             "W1": self.layers["Affine1"].dW,
             "b1": self.layers["Affine1"].db,
@@ -346,25 +355,30 @@ class MultiLayerNetExtend:
             for layer, hold in zip(layers, previous, strict=True):
                 layer.hold = hold
 
-    def numerical_gradient(self, x: np.ndarray, t: np.ndarray, h: float = H) -> dict[str, np.ndarray]:
+    def numerical_gradient(
+        self, x: np.ndarray, t: np.ndarray, h: float = H, method: str = "fast"
+    ) -> dict[str, np.ndarray]:
         """Central-difference gradient (step ``h``) of ``loss(x, t, train_flg=True)``, keyed like ``params``.
 
         Unlike the book's, it holds the dropout masks fixed (those of the last training forward, or drawn once now)
         and leaves running statistics untouched, so the estimate is of one well-defined function.
+        ``method="loop"`` perturbs one element at a time, as the book; ``method="fast"`` (default) gives the same
+        differences column by column (:mod:`npnet.numgrad`).
         """
+        check_method(method)
         with self.holding_state():
 
             def loss_w(_: np.ndarray) -> float:
                 return self.loss(x, t, train_flg=True)
 
-            return {key: numerical_gradient(loss_w, self.params[key], h) for key in self.params}
+            if method == "loop":
+                return {key: numerical_gradient(loss_w, self.params[key], h) for key in self.params}
+            return fast_numerical_gradient(self, x, t, h, loss_w(x))
 
     def gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
         """Backprop gradient of ``loss(x, t, train_flg=True)``, weight decay included, keyed like ``params``."""
         self.loss(x, t, train_flg=True)
-        dout = self.last_layer.backward(1)
-        for layer in reversed(self.layers.values()):
-            dout = layer.backward(dout)
+        backward_layers(self.layers.values(), self.last_layer.backward(1))
         grads: dict[str, np.ndarray] = {}
         for i in range(1, self.hidden_layer_num + 2):
             affine = self.layers[f"Affine{i}"]
