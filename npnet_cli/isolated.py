@@ -2,7 +2,7 @@
 hang or print over the caller.
 
 The child (``multiprocessing``'s *spawn*, a fresh interpreter) runs ``setup(*setup_args)`` once and then
-``job(name, *setup_args)`` for each name, sending every result back through a pipe; its stdout and stderr go to a
+``job(name, *job_args)`` for each name, sending every result back through a pipe; its stdout and stderr go to a
 log file, not the terminal. The parent waits for each result at most ``limit`` seconds. A job that runs past its
 limit, or takes the child down with it (``os._exit``, a crash), becomes an :class:`Outcome` with ``error`` set,
 the child is killed, and a fresh child carries on with the jobs left. ``setup`` failing ends the run with
@@ -46,6 +46,7 @@ def child_main(
     job: Callable[..., Any],
     names: Sequence[str],
     setup_args: tuple[Any, ...],
+    job_args: tuple[Any, ...],
     log_path: str,
 ) -> None:
     """The child's side: silence stdout/stderr into the log, set up, then run and report each job in turn."""
@@ -61,7 +62,7 @@ def child_main(
     for name in names:
         conn.send(("start", name))
         try:
-            conn.send(("done", (name, job(name, *setup_args))))
+            conn.send(("done", (name, job(name, *job_args))))
         except BaseException as error:  # a job's own failure is its outcome
             conn.send(("failed", (name, one_line(error))))
     conn.send(("finished", None))
@@ -82,6 +83,7 @@ def run_isolated(
     names: Sequence[str],
     setup_args: tuple[Any, ...] = (),
     limit: float = 30.0,
+    job_args: tuple[Any, ...] = (),
 ) -> Iterator[Outcome]:
     """Yield one :class:`Outcome` per name, in order, each job run in a child process under ``limit`` seconds.
 
@@ -95,7 +97,7 @@ def run_isolated(
         while remaining:
             receiver, sender = context.Pipe(duplex=False)
             process = context.Process(
-                target=child_main, args=(sender, setup, job, remaining, setup_args, log_path), daemon=True
+                target=child_main, args=(sender, setup, job, remaining, setup_args, job_args, log_path), daemon=True
             )
             process.start()
             sender.close()

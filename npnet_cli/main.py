@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from npnet_cli import experiments, gradcheck_cmd, train_cmd
+from npnet_cli import check_cmd, experiments, gradcheck_cmd, train_cmd
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -14,6 +14,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     train_cmd.register(commands)
     experiments.register(commands)
+    check_cmd.register(commands)
     gradcheck_cmd.register(commands)
     return parser
 

@@ -1,49 +1,5 @@
-"""The one tolerance table: ``(rtol, atol)`` per dtype, for values and for gradients.
+"""The tolerance table now lives in the library (``npnet.tolerances``); this name stays for the tests."""
 
-A comparison passes where ``|actual - expected| <= atol + rtol * |expected|`` element-wise (as numpy.isclose and
-torch.testing.assert_close). Tests feed data of order one (standard-normal inputs, 0.01- to 1-scale weights),
-so an absolute bound of the same size as the relative one is meaningful.
+from npnet.tolerances import TOLERANCES, tolerance
 
-- float64, values and gradients: 1e-12 both. Twins compute the same formula with different kernels (OpenBLAS
-  against MKL/oneDNN, another summation order), so they differ by round-off: a dot product of length K has error
-  about sqrt(K) * eps * sum|x_i w_i|, about 1e-14 for K = 784 and order-one data; 1e-12 leaves two orders of
-  headroom and is still ten thousand times below any real mistake (a 1.001 scaling is a 1e-3 miss).
-- float32: torch.testing.assert_close's defaults for float32 (rtol 1.3e-6, atol 1e-5), unchanged.
-- numerical: a central difference with h = 1e-4 against the exact derivative, in float64: truncation error
-  h**2 / 6 * |f'''| (about 2e-9 for |f'''| of order one) plus round-off eps * |f| / h (about 1e-12), so
-  (rtol 1e-6, atol 1e-7) bounds it with room for third derivatives up to ~50. Functions more curved than that
-  (batch norm over a handful of samples) are checked with h = 1e-5, which divides the truncation term by 100.
-- float32 numerical (``npnet gradcheck --dtype float32``): the loss itself is rounded to float32, so each central
-  difference carries about eps32 * |L| / h of round-off, 2.7e-3 for the initial loss ln(10) = 2.3 at h = 1e-4
-  (measured: up to 4.5e-3 on 784-wide nets, batch 3); (rtol 1e-2, atol 1e-2) sits above that. It catches gross
-  slips only (a gradient of the wrong sign or scale); float64 is the real check.
-- trajectory: whole training runs in float64 compare parameters after 100+ steps; round-off accumulates step by
-  step, so the issue's bound of 1e-10 absolute is used (parameters are of order 0.01-1).
-"""
-
-from __future__ import annotations
-
-from typing import Any
-
-import numpy as np
-
-TOLERANCES: dict[tuple[str, str], tuple[float, float]] = {
-    ("float64", "value"): (1e-12, 1e-12),
-    ("float64", "grad"): (1e-12, 1e-12),
-    ("float32", "value"): (1.3e-6, 1e-5),
-    ("float32", "grad"): (1.3e-6, 1e-5),
-    ("float64", "numerical"): (1e-6, 1e-7),
-    ("float32", "numerical"): (1e-2, 1e-2),
-    ("float64", "trajectory"): (0.0, 1e-10),
-}
-
-
-def tolerance(dtype: Any, kind: str = "value") -> tuple[float, float]:
-    """``(rtol, atol)`` for comparing arrays of ``dtype``; integer and bool arrays compare exactly."""
-    dt = np.dtype(dtype)
-    if not np.issubdtype(dt, np.floating):
-        return (0.0, 0.0)
-    try:
-        return TOLERANCES[(dt.name, kind)]
-    except KeyError:
-        raise KeyError(f"no tolerance for {dt.name} {kind!r}; add a justified row to tests/tolerances.py") from None
+__all__ = ["TOLERANCES", "tolerance"]
