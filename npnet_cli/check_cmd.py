@@ -157,13 +157,15 @@ def cell(value: float | None) -> str:
 
 
 def print_table(rows: list[Row]) -> None:
-    print(f"{'component':<20} {'file':<26} {'verdict':<24} {'max abs':>9} {'max rel':>9}  {'bound':<24} note")
+    """One line per component; its conventions and warnings on the lines below it."""
+    print(f"{'component':<20} {'file':<26} {'verdict':<22} {'max abs':>9} {'max rel':>9}  {'bound':<24} note")
     for r in rows:
-        verdict = r.verdict if not r.convention else f"{r.verdict}: {r.convention}"
         print(
-            f"{r.component:<20} {r.where or '-':<26} {verdict:<24} {cell(r.max_abs):>9} {cell(r.max_rel):>9}  "
-            f"{r.bound or '-':<24} {r.note}"
+            f"{r.component:<20} {r.where or '-':<26} {r.verdict:<22} {cell(r.max_abs):>9} {cell(r.max_rel):>9}  "
+            f"{r.bound or '-':<24} {r.note}".rstrip()
         )
+        for convention in filter(None, r.convention.split("; ")):
+            print(f"{'':<20} convention: {convention}")
         for warning in r.warnings:
             print(f"{'':<20} warning: {warning}")
 

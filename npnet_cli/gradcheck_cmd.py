@@ -31,6 +31,7 @@ import numpy as np
 from npnet.datasets import load_mnist
 from npnet.gradient import H
 from npnet.nets import MultiLayerNet, MultiLayerNetExtend, TwoLayerNet
+from npnet.tolerances import tolerance
 from npnet_cli import argtypes
 
 NETS = ("two-layer", "multi-layer", "multi-layer-extend")
@@ -105,14 +106,6 @@ class ParamCheck:
     @property
     def ok(self) -> bool:
         return self.misses == 0
-
-
-def tolerance_table() -> Callable[..., tuple[float, float]]:
-    """The project's one tolerance table: the library's once it lives there, else the source tree's."""
-    for module_name in ("npnet.tolerances", "tests.tolerances"):
-        with contextlib.suppress(ModuleNotFoundError):
-            return importlib.import_module(module_name).tolerance  # type: ignore[no-any-return]
-    raise ModuleNotFoundError("the tolerance table (npnet.tolerances or tests.tolerances) is not importable")
 
 
 def hidden_sizes(args: argparse.Namespace) -> list[int]:
@@ -226,7 +219,7 @@ def loss_of(net: Any) -> Callable[[np.ndarray, np.ndarray], Any]:
     """The function the net's numerical gradient differentiates: the training-mode loss where there is one."""
     if "train_flg" in inspect.signature(net.loss).parameters:
         return lambda x, t: net.loss(x, t, train_flg=True)
-    return net.loss  # type: ignore[no-any-return]
+    return net.loss
 
 
 def holding(net: Any) -> contextlib.AbstractContextManager[Any]:
@@ -295,7 +288,7 @@ def numerical_gradient_of(net: Any, x: Any, t: Any, h: float) -> dict[str, np.nd
         kwargs["h"] = h
     if "method" in parameters:
         kwargs["method"] = "fast"
-    return net.numerical_gradient(x, t, **kwargs)  # type: ignore[no-any-return]
+    return net.numerical_gradient(x, t, **kwargs)
 
 
 def check_net(net: Any, x: Any, t: Any, h: float, bound: tuple[float, float]) -> list[ParamCheck]:
@@ -346,7 +339,7 @@ def run(args: argparse.Namespace) -> int:
         net = user_net(load_user_class(args.module, args.class_name), args, x.shape[1], 10)
     else:
         net = npnet_net(args, x.shape[1], 10)
-    bound = tolerance_table()(args.dtype, "numerical")
+    bound = tolerance(args.dtype, "numerical")
     size = sum(int(np.size(p)) for p in net.params.values())
     print(f"{describe(args, net)}: {size} parameter elements, batch {args.batch}, step {args.step:g}", flush=True)
     started = time.perf_counter()

@@ -148,7 +148,7 @@ def _collect(
 def _receive(receiver: Connection, limit: float) -> tuple[str, Any] | None:
     try:
         if receiver.poll(limit):
-            return receiver.recv()  # type: ignore[no-any-return]
+            return receiver.recv()
     except (EOFError, OSError):
         pass
     return None
