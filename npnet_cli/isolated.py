@@ -11,6 +11,7 @@ the child is killed, and a fresh child carries on with the jobs left. ``setup`` 
 
 from __future__ import annotations
 
+import importlib
 import multiprocessing
 import os
 import tempfile
@@ -19,6 +20,9 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
+
+#: Seconds the child may take to import the checker's own heavy modules (torch on a busy machine).
+PRELOAD_LIMIT = 300.0
 
 
 class SetupFailed(Exception):
@@ -48,11 +52,16 @@ def child_main(
     setup_args: tuple[Any, ...],
     job_args: tuple[Any, ...],
     log_path: str,
+    preload: Sequence[str] = (),
 ) -> None:
-    """The child's side: silence stdout/stderr into the log, set up, then run and report each job in turn."""
+    """The child's side: silence stdout/stderr into the log, import ``preload``, set up, then run and report each
+    job in turn."""
     log = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
     os.dup2(log, 1)
     os.dup2(log, 2)
+    for module in preload:
+        importlib.import_module(module)
+    conn.send(("preloaded", None))
     try:
         setup(*setup_args)
     except BaseException as error:  # whatever the import raises is reported
@@ -84,10 +93,13 @@ def run_isolated(
     setup_args: tuple[Any, ...] = (),
     limit: float = 30.0,
     job_args: tuple[Any, ...] = (),
+    preload: Sequence[str] = (),
 ) -> Iterator[Outcome]:
     """Yield one :class:`Outcome` per name, in order, each job run in a child process under ``limit`` seconds.
 
-    ``setup`` and ``job`` must be importable module-level functions (the child is a fresh interpreter).
+    ``setup`` and ``job`` must be importable module-level functions (the child is a fresh interpreter). The
+    modules named in ``preload`` (heavy imports of the checker's own, such as torch) are imported first, under
+    :data:`PRELOAD_LIMIT` rather than ``limit``.
     Raises :class:`SetupFailed` when ``setup`` fails in the first child.
     """
     context = multiprocessing.get_context("spawn")
@@ -97,7 +109,9 @@ def run_isolated(
         while remaining:
             receiver, sender = context.Pipe(duplex=False)
             process = context.Process(
-                target=child_main, args=(sender, setup, job, remaining, setup_args, job_args, log_path), daemon=True
+                target=child_main,
+                args=(sender, setup, job, remaining, setup_args, job_args, log_path, preload),
+                daemon=True,
             )
             process.start()
             sender.close()
@@ -119,8 +133,9 @@ def _collect(
 ) -> Iterator[Outcome]:
     """Read one child's messages; on a timeout or a dead child, record the job it was on and return."""
     current: str | None = None
+    preloaded = False
     while True:
-        message = _receive(receiver, limit)
+        message = _receive(receiver, limit if preloaded else max(limit, PRELOAD_LIMIT))
         if message is None or message[0] == "setup_failed":
             reason = _why_stopped(message, process, limit, log_path)
             if current is None:
@@ -129,6 +144,7 @@ def _collect(
             yield Outcome(current, error=reason)
             return
         kind, payload = message
+        preloaded = True
         if kind == "start":
             current = payload
         elif kind == "done":
@@ -161,4 +177,4 @@ def _why_stopped(message: tuple[str, Any] | None, process: Any, limit: float, lo
     if process.is_alive():
         return f"timed out after {limit:g} s (killed)"
     tail = log_tail(log_path)
-    return f"the process exited with status {process.exitcode}" + (f" ({tail})" if tail else "")
+    return f"the process exited with status {process.exitcode}" + (f" (its last output: {tail})" if tail else "")
