@@ -17,6 +17,7 @@ import numpy as np
 from npnet.functions import CROSS_ENTROPY_DELTA
 from npnet.gradient import H, numerical_gradient
 from npnet.layers import Affine, BatchNormalization, Dropout, Relu, Sigmoid, SoftmaxWithLoss
+from npnet.numgrad import check_method, fast_numerical_gradient
 from npnet.rng import SeedLike, as_generator
 from npnet.serialization import load_params, save_params
 
@@ -108,13 +109,23 @@ class TwoLayerNet:
         """Fraction of samples classified correctly."""
         return accuracy_of_scores(self.predict(x), t)
 
-    def numerical_gradient(self, x: np.ndarray, t: np.ndarray, h: float = H) -> dict[str, np.ndarray]:
-        """Gradient of :meth:`loss` by central differences with step ``h``, keyed like ``params``."""
+    def numerical_gradient(
+        self, x: np.ndarray, t: np.ndarray, h: float = H, method: str = "fast"
+    ) -> dict[str, np.ndarray]:
+        """Gradient of :meth:`loss` by central differences with step ``h``, keyed like ``params``.
 
-        def loss_w(_: np.ndarray) -> float:
-            return self.loss(x, t)
+        ``method="loop"`` is the book's: every element perturbed in turn, two forward passes each.
+        ``method="fast"`` (default) gives the same differences, computed column by column from one forward pass
+        (:mod:`npnet.numgrad`), hundreds of times faster on MNIST-sized nets.
+        """
+        check_method(method)
+        if method == "loop":
 
-        return {key: numerical_gradient(loss_w, self.params[key], h) for key in self.params}
+            def loss_w(_: np.ndarray) -> float:
+                return self.loss(x, t)
+
+            return {key: numerical_gradient(loss_w, self.params[key], h) for key in self.params}
+        return fast_numerical_gradient(self, x, t, h, self.loss(x, t))
 
     def gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
         """Gradient of the loss by backprop, keyed like ``params``."""
@@ -275,18 +286,25 @@ class MultiLayerNetExtend:
             for layer, hold in zip(layers, previous, strict=True):
                 layer.hold = hold
 
-    def numerical_gradient(self, x: np.ndarray, t: np.ndarray, h: float = H) -> dict[str, np.ndarray]:
+    def numerical_gradient(
+        self, x: np.ndarray, t: np.ndarray, h: float = H, method: str = "fast"
+    ) -> dict[str, np.ndarray]:
         """Central-difference gradient (step ``h``) of ``loss(x, t, train_flg=True)``, keyed like ``params``.
 
         Unlike the book's, it holds the dropout masks fixed (those of the last training forward, or drawn once now)
         and leaves running statistics untouched, so the estimate is of one well-defined function.
+        ``method="loop"`` perturbs one element at a time, as the book; ``method="fast"`` (default) gives the same
+        differences column by column (:mod:`npnet.numgrad`).
         """
+        check_method(method)
         with self.holding_state():
 
             def loss_w(_: np.ndarray) -> float:
                 return self.loss(x, t, train_flg=True)
 
-            return {key: numerical_gradient(loss_w, self.params[key], h) for key in self.params}
+            if method == "loop":
+                return {key: numerical_gradient(loss_w, self.params[key], h) for key in self.params}
+            return fast_numerical_gradient(self, x, t, h, loss_w(x))
 
     def gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
         """Backprop gradient of ``loss(x, t, train_flg=True)``, weight decay included, keyed like ``params``."""
