@@ -45,9 +45,11 @@ examples:
   npnet gradcheck --net multi-layer-extend --hidden 20,20 --batchnorm --dropout 0.3 --weight-decay 0.1
   npnet gradcheck --module ch05/two_layer_net.py --class TwoLayerNet --hidden 10
 
-time: a numerical gradient element by element costs two forward passes per parameter element, about
-{LOOP_SECONDS_PER_ELEMENT * 1e3:.1f} ms per element at batch 3 on one CPU core (about 10 s for the default net,
-about 30 s for --net multi-layer --hidden 100,100); --hidden 5 makes any of them quick.
+time: npnet's nets compute the numerical gradient by --method fast (default: the same central differences,
+column by column from one forward pass; well under a second for the default net). --method loop is the book's
+element-by-element loop, two forward passes per parameter element: about {LOOP_SECONDS_PER_ELEMENT * 1e3:.1f} ms per
+element at batch 3 on one CPU core, about 10 s for the default net and 30 s for --net multi-layer --hidden 100,100.
+A --module net uses its own numerical_gradient (the book's is the loop).
 exit status: 0 when every element is within the bound or straddles a ReLU kink, 1 otherwise.
 """
 
@@ -84,6 +86,9 @@ def register(commands: Any) -> None:
         "--book-delta",
         action="store_true",
         help="keep the book's 1e-7 in the loss (its backward is the gradient of the delta-free loss; npnet nets)",
+    )
+    p.add_argument(
+        "--method", choices=["fast", "loop"], default="fast", help="npnet nets' numerical gradient (default fast)"
     )
     p.add_argument("--data-dir", default=None, help="folder with the four MNIST files (default: shipped copy)")
     p.set_defaults(run=run)
@@ -280,22 +285,22 @@ def compare_parameter(
     )
 
 
-def numerical_gradient_of(net: Any, x: Any, t: Any, h: float) -> dict[str, np.ndarray]:
-    """The net's own numerical gradient, at step ``h`` where it takes one and by its fast method where it has one."""
+def numerical_gradient_of(net: Any, x: Any, t: Any, h: float, method: str) -> dict[str, np.ndarray]:
+    """The net's own numerical gradient, at step ``h`` and by ``method`` where it takes them."""
     parameters = inspect.signature(net.numerical_gradient).parameters
     kwargs: dict[str, Any] = {}
     if "h" in parameters:
         kwargs["h"] = h
     if "method" in parameters:
-        kwargs["method"] = "fast"
+        kwargs["method"] = method
     return net.numerical_gradient(x, t, **kwargs)
 
 
-def check_net(net: Any, x: Any, t: Any, h: float, bound: tuple[float, float]) -> list[ParamCheck]:
+def check_net(net: Any, x: Any, t: Any, h: float, bound: tuple[float, float], method: str = "fast") -> list[ParamCheck]:
     """Backprop against numerical gradient for every key of ``net.params``."""
     keys = list(net.params)
     backprop = net.gradient(x, t)  # first: its training forward draws the dropout masks the numerical side holds
-    numerical = numerical_gradient_of(net, x, t, h)
+    numerical = numerical_gradient_of(net, x, t, h, method)
     for name, grads in (("gradient", backprop), ("numerical_gradient", numerical)):
         missing = [k for k in keys if k not in grads]
         if missing:
@@ -343,7 +348,7 @@ def run(args: argparse.Namespace) -> int:
     size = sum(int(np.size(p)) for p in net.params.values())
     print(f"{describe(args, net)}: {size} parameter elements, batch {args.batch}, step {args.step:g}", flush=True)
     started = time.perf_counter()
-    checks = check_net(net, x, t, args.step, bound)
+    checks = check_net(net, x, t, args.step, bound, args.method)
     print_table(checks, bound)
     failed = [c.name for c in checks if not c.ok]
     kinks = sum(c.kinks for c in checks)
