@@ -25,6 +25,9 @@ so an absolute bound of the same size as the relative one is meaningful.
   slips only (a gradient of the wrong sign or scale); float64 is the real check.
 - trajectory: whole training runs in float64 compare parameters after 100+ steps; round-off accumulates step by
   step, so a bound of 1e-10 absolute is used (parameters are of order 0.01-1).
+- float32 trajectory (``npnet parity``'s 200-step run): torch.testing's float32 defaults, as for single values.
+  Round-off grows step by step and, over thousands of steps, chaotically (about 1e-2 after 10,000 SGD steps), so
+  this row holds for runs of a few hundred steps only: measured 4.8e-7 after 200 steps of TwoLayerNet 784-30-10.
 
 ``npnet.testing`` (the user-facing checks) and the project's own tests read this one table.
 """
@@ -45,6 +48,7 @@ TOLERANCES: dict[tuple[str, str], tuple[float, float]] = {
     ("float64", "numerical-fast"): (1e-8, 1e-10),
     ("float32", "numerical-fast"): (0.0, 5e-3),
     ("float64", "trajectory"): (0.0, 1e-10),
+    ("float32", "trajectory"): (1.3e-6, 1e-5),
 }
 
 

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from npnet_cli import check_cmd, experiments, gradcheck_cmd, train_cmd
+from npnet_cli import check_cmd, experiments, gradcheck_cmd, parity_cmd, train_cmd
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -16,6 +16,7 @@ def build_parser() -> argparse.ArgumentParser:
     experiments.register(commands)
     check_cmd.register(commands)
     gradcheck_cmd.register(commands)
+    parity_cmd.register(commands)
     return parser
 
 
