@@ -22,7 +22,14 @@ MISSING_TORCH = (
 )
 
 
-if importlib.util.find_spec("torch") is None:
+def _torch_installed() -> bool:
+    try:
+        return importlib.util.find_spec("torch") is not None
+    except (ImportError, ValueError):  # a torch entry of None in sys.modules (blocked) reads as absent
+        return False
+
+
+if not _torch_installed():
     raise ImportError(MISSING_TORCH)
 
 

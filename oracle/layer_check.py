@@ -277,6 +277,11 @@ def cast_layer(layer: Any, like: str, dtype: Any) -> Any:
         value = getattr(twin, attr, None)
         if isinstance(value, np.ndarray):
             setattr(twin, attr, value.astype(dtype))
+    if like == "BatchNormalization" and getattr(twin, "running_mean", None) is None and np.dtype(dtype) != np.float64:
+        # the book creates them at the first forward with np.zeros, float64 whatever the data: in a float32 run
+        # they start as float32 zeros, so that the running statistics stay in the run's dtype
+        d = np.shape(twin.gamma)[0]
+        twin.running_mean, twin.running_var = np.zeros(d, dtype), np.zeros(d, dtype)
     return twin
 
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -108,36 +109,6 @@ class VelocityFirstNesterov(torch.optim.Optimizer):
         return loss
 
 
-def make_torch_optimizer(spec: np_optim.Optimizer, parameters: Iterable[Any]) -> torch.optim.Optimizer:
-    """The torch optimizer computing ``spec``'s formula (``spec``'s hyperparameters; its state is not read).
-
-    ``parameters`` is what ``torch.optim`` takes (e.g. ``model.parameters()``), so a twin network can be trained
-    by the very formula an npnet optimizer uses.
-    """
-    h = spec.hyperparams
-    if type(spec) is np_optim.SGD:
-        return torch.optim.SGD(parameters, lr=h["lr"])
-    if type(spec) in (np_optim.Momentum, np_optim.Nesterov) and _keeps_book_velocity(spec):
-        return VelocityFirstNesterov(parameters, lr=h["lr"], momentum=h["momentum"])
-    if type(spec) is np_optim.Momentum:
-        return torch.optim.SGD(parameters, lr=h["lr"], momentum=h["momentum"], dampening=0.0)
-    if type(spec) is np_optim.Nesterov:
-        return torch.optim.SGD(parameters, lr=h["lr"], momentum=h["momentum"], dampening=0.0, nesterov=True)
-    if type(spec) is np_optim.AdaGrad:
-        return torch.optim.Adagrad(parameters, lr=h["lr"], lr_decay=0.0, initial_accumulator_value=0.0, eps=h["eps"])
-    if type(spec) is np_optim.RMSprop:
-        return torch.optim.RMSprop(
-            parameters, lr=h["lr"], alpha=h["decay_rate"], eps=h["eps"], momentum=0.0, centered=False
-        )
-    if type(spec) is np_optim.Adam:
-        cls = BookAdam if h["eps_placement"] == "book" else torch.optim.Adam
-        return cls(parameters, lr=h["lr"], betas=(h["beta1"], h["beta2"]), eps=h["eps"])
-    raise TypeError(
-        f"no torch twin for {type(spec).__name__}; expected one of "
-        f"{', '.join(c.__name__ for c in np_optim.OPTIMIZERS.values())}"
-    )
-
-
 def _keeps_book_velocity(spec: np_optim.Optimizer) -> bool:
     """Whether the twin of a momentum optimizer is :class:`VelocityFirstNesterov` (state ``v`` in book units).
 
@@ -148,9 +119,89 @@ def _keeps_book_velocity(spec: np_optim.Optimizer) -> bool:
     return getattr(spec, "variant", None) == "velocity_first" or getattr(spec, "momentum", None) == 0.0
 
 
-def _momentum_buffer_name(spec: np_optim.Optimizer) -> str:
-    """Where torch keeps the book's ``v`` of a momentum optimizer."""
-    return "v" if _keeps_book_velocity(spec) else "momentum_buffer"
+def _momentum_sgd(nesterov: bool) -> Callable[[Any, Iterable[Any]], torch.optim.Optimizer]:
+    def make(spec: Any, parameters: Iterable[Any]) -> torch.optim.Optimizer:
+        if _keeps_book_velocity(spec):
+            return VelocityFirstNesterov(parameters, lr=spec.lr, momentum=spec.momentum)
+        return torch.optim.SGD(parameters, lr=spec.lr, momentum=spec.momentum, dampening=0.0, nesterov=nesterov)
+
+    return make
+
+
+def _velocity_state(spec: Any) -> dict[str, tuple[str, float]]:
+    """Where torch keeps the book's ``v``: ``v`` itself, or ``momentum_buffer`` with ``v = -lr * buf``."""
+    return {"v": ("v", 1.0)} if _keeps_book_velocity(spec) else {"v": ("momentum_buffer", -spec.lr)}
+
+
+def _make_adam(spec: Any, parameters: Iterable[Any]) -> torch.optim.Optimizer:
+    cls = BookAdam if spec.eps_placement == "book" else torch.optim.Adam
+    return cls(parameters, lr=spec.lr, betas=(spec.beta1, spec.beta2), eps=spec.eps)
+
+
+@dataclass(frozen=True)
+class OptimizerRecord:
+    """How one npnet optimizer is computed by torch: the factory and the state's names and units.
+
+    ``make(spec, parameters)`` builds the torch optimizer computing ``spec``'s formula. ``state(spec)`` maps each
+    of the book's state names to ``(torch state key, scale)`` with ``book value = scale * torch value``.
+    ``step_count`` is the book's name for torch's per-parameter ``step`` (Adam's ``iter``); ``step_on_load`` says
+    torch wants a ``step`` entry beside state put in by hand (RMSprop). Adding an optimizer: its npnet class, one
+    record in :data:`RECORDS`, one test row.
+    """
+
+    npnet_class: type[np_optim.Optimizer]
+    make: Callable[[Any, Iterable[Any]], torch.optim.Optimizer]
+    state: Callable[[Any], dict[str, tuple[str, float]]] = lambda spec: {}
+    step_count: str | None = None
+    step_on_load: bool = False
+
+
+#: One record per optimizer, by npnet class.
+RECORDS: dict[type[np_optim.Optimizer], OptimizerRecord] = {
+    r.npnet_class: r
+    for r in (
+        OptimizerRecord(np_optim.SGD, lambda spec, ps: torch.optim.SGD(ps, lr=spec.lr)),
+        OptimizerRecord(np_optim.Momentum, _momentum_sgd(nesterov=False), _velocity_state),
+        OptimizerRecord(np_optim.Nesterov, _momentum_sgd(nesterov=True), _velocity_state),
+        OptimizerRecord(
+            np_optim.AdaGrad,
+            lambda spec, ps: torch.optim.Adagrad(
+                ps, lr=spec.lr, lr_decay=0.0, initial_accumulator_value=0.0, eps=spec.eps
+            ),  # fmt: skip
+            lambda spec: {"h": ("sum", 1.0)},  # torch creates sum at construction, the book h at the first update
+        ),
+        OptimizerRecord(
+            np_optim.RMSprop,
+            lambda spec, ps: torch.optim.RMSprop(
+                ps, lr=spec.lr, alpha=spec.decay_rate, eps=spec.eps, momentum=0.0, centered=False
+            ),  # fmt: skip
+            lambda spec: {"h": ("square_avg", 1.0)},
+            step_on_load=True,
+        ),
+        OptimizerRecord(
+            np_optim.Adam, _make_adam, lambda spec: {"m": ("exp_avg", 1.0), "v": ("exp_avg_sq", 1.0)}, "iter"
+        ),
+    )
+}
+
+
+def record_of(spec: Any) -> OptimizerRecord:
+    """The record of ``spec``'s class; a clear error for anything else."""
+    record = RECORDS.get(type(spec))
+    if record is None:
+        raise TypeError(
+            f"no torch twin for {type(spec).__name__}; expected one of {', '.join(c.__name__ for c in RECORDS)}"
+        )
+    return record
+
+
+def make_torch_optimizer(spec: np_optim.Optimizer, parameters: Iterable[Any]) -> torch.optim.Optimizer:
+    """The torch optimizer computing ``spec``'s formula (``spec``'s hyperparameters; its state is not read).
+
+    ``parameters`` is what ``torch.optim`` takes (e.g. ``model.parameters()``), so a twin network can be trained
+    by the very formula an npnet optimizer uses.
+    """
+    return record_of(spec).make(spec, parameters)
 
 
 def book_state(
@@ -158,63 +209,40 @@ def book_state(
 ) -> dict[str, Any]:
     """The torch optimizer's state in the book's names and units, like ``spec.state()`` (NumPy copies).
 
-    ``tensors`` names the optimized tensors (``{"W1": ..., "b1": ...}``). Momentum's ``v`` is
-    ``-lr * momentum_buffer``; AdaGrad's ``h`` is ``sum``; RMSprop's ``h`` is ``square_avg``; Adam's ``m``, ``v``,
-    ``iter`` are ``exp_avg``, ``exp_avg_sq``, ``step``.
+    ``tensors`` names the optimized tensors (``{"W1": ..., "b1": ...}``); the record says where each of the
+    book's state arrays lives in torch and in which units.
     """
-
-    def per_key(torch_name: str, scale: float = 1.0) -> dict[str, np.ndarray]:
-        out = {}
+    record = record_of(spec)
+    out: dict[str, Any] = {}
+    for book_name, (torch_name, scale) in record.state(spec).items():
+        per_key = {}
         for key, t in tensors.items():
             value = opt.state[t].get(torch_name) if t in opt.state else None
             if value is not None:
-                out[key] = to_numpy(value * scale if scale != 1.0 else value)
-        return out
-
-    if isinstance(spec, (np_optim.Momentum, np_optim.Nesterov)):
-        name = _momentum_buffer_name(spec)
-        return {"v": per_key(name, 1.0 if name == "v" else -spec.lr)}
-    if isinstance(spec, np_optim.AdaGrad):
-        # torch creates sum (zeros) at construction, the book h at the first update: read after a step
-        return {"h": per_key("sum")}
-    if isinstance(spec, np_optim.RMSprop):
-        return {"h": per_key("square_avg")}
-    if isinstance(spec, np_optim.Adam):
+                per_key[key] = to_numpy(value * scale if scale != 1.0 else value)
+        out[book_name] = per_key
+    if record.step_count is not None:
         steps = [int(opt.state[t]["step"]) for t in tensors.values() if "step" in opt.state[t]]
-        return {"m": per_key("exp_avg"), "v": per_key("exp_avg_sq"), "iter": steps[0] if steps else 0}
-    return {}
+        out[record.step_count] = steps[0] if steps else 0
+    return out
 
 
 def load_book_state(
     spec: np_optim.Optimizer, opt: torch.optim.Optimizer, tensors: Mapping[str, torch.Tensor], state: Mapping[str, Any]
 ) -> None:
     """Put a book-named state (``spec.state()``) into the torch optimizer, converting units as :func:`book_state`."""
-
-    def put(torch_name: str, book_name: str, scale: float = 1.0) -> None:
-        for key, value in state.get(book_name, {}).items():
-            t = tensors[key]
-            opt.state[t][torch_name] = to_torch(np.asarray(value) * scale if scale != 1.0 else value, t.dtype, t.device)
-
-    def put_steps(n: int) -> None:
+    record = record_of(spec)
+    steps = int(state.get(record.step_count, 0)) if record.step_count else 0
+    if steps or (record.step_on_load and any(state.get(name) for name in record.state(spec))):
         for t in tensors.values():
-            opt.state[t]["step"] = torch.tensor(float(n), dtype=torch.float32)
-
-    if isinstance(spec, (np_optim.Momentum, np_optim.Nesterov)):
-        name = _momentum_buffer_name(spec)
-        if name == "momentum_buffer" and state.get("v") and spec.lr == 0:
-            raise ValueError("cannot express a Momentum velocity v = -lr * buf in torch's units with lr = 0")
-        put(name, "v", 1.0 if name == "v" else -1.0 / spec.lr)
-    elif isinstance(spec, np_optim.AdaGrad):
-        put("sum", "h")
-    elif isinstance(spec, np_optim.RMSprop):
-        if state.get("h"):
-            put_steps(0)
-        put("square_avg", "h")
-    elif isinstance(spec, np_optim.Adam):
-        if state.get("iter", 0):
-            put_steps(state["iter"])
-        put("exp_avg", "m")
-        put("exp_avg_sq", "v")
+            opt.state[t]["step"] = torch.tensor(float(steps), dtype=torch.float32)
+    for book_name, (torch_name, scale) in record.state(spec).items():
+        values = state.get(book_name) or {}
+        if values and scale == 0:
+            raise ValueError(f"cannot express {type(spec).__name__}'s {book_name} in torch's units: scale 0 (lr = 0?)")
+        for key, value in values.items():
+            t = tensors[key]
+            opt.state[t][torch_name] = to_torch(np.asarray(value) / scale if scale != 1.0 else value, t.dtype, t.device)
 
 
 class TwinOptimizer:
@@ -278,7 +306,7 @@ class TwinOptimizer:
 
     def __getattr__(self, name: str) -> Any:
         spec = self.__dict__.get("spec")
-        if spec is not None and (name in spec.state_names or (name == "iter" and isinstance(spec, np_optim.Adam))):
+        if spec is not None and (name in spec.state_names or name == record_of(spec).step_count):
             value = self.state()[name]
             return value if value or name == "iter" else None
         if spec is not None and name in spec.hyperparams:
@@ -289,34 +317,16 @@ class TwinOptimizer:
         return f"oracle.optim.{self.spec!r}"
 
 
-class SGD(TwinOptimizer):
-    npnet_class = np_optim.SGD
+def _twin_class(npnet_class: type[np_optim.Optimizer]) -> type[TwinOptimizer]:
+    """``oracle.optim.<Name>``: the twin class of ``npnet.optim.<Name>``, made from its record."""
+    doc = f"Twin of ``npnet.optim.{npnet_class.__name__}``: same arguments plus ``device``; see :class:`TwinOptimizer`."
+    attrs = {"npnet_class": npnet_class, "__doc__": doc, "__module__": __name__}
+    return type(npnet_class.__name__, (TwinOptimizer,), attrs)
 
 
-class Momentum(TwinOptimizer):
-    npnet_class = np_optim.Momentum
-
-
-class Nesterov(TwinOptimizer):
-    npnet_class = np_optim.Nesterov
-
-
-class AdaGrad(TwinOptimizer):
-    npnet_class = np_optim.AdaGrad
-
-
-class RMSprop(TwinOptimizer):
-    npnet_class = np_optim.RMSprop
-
-
-class Adam(TwinOptimizer):
-    npnet_class = np_optim.Adam
-
-
-#: npnet optimizer class -> its twin class.
-TWINS: dict[type[np_optim.Optimizer], type[TwinOptimizer]] = {
-    cls.npnet_class: cls for cls in (SGD, Momentum, Nesterov, AdaGrad, RMSprop, Adam)
-}
+#: npnet optimizer class -> its twin class (``oracle.optim.SGD``, ``oracle.optim.Adam``, ...), one per record.
+TWINS: dict[type[np_optim.Optimizer], type[TwinOptimizer]] = {cls: _twin_class(cls) for cls in RECORDS}
+globals().update({twin.__name__: twin for twin in TWINS.values()})
 
 #: The book's names, lower-cased, to the twin classes (as ``npnet.optim.OPTIMIZERS``).
 OPTIMIZERS: dict[str, type[TwinOptimizer]] = {name: TWINS[cls] for name, cls in np_optim.OPTIMIZERS.items()}
