@@ -85,6 +85,7 @@ class Row:
     dtype: str = ""
     counterpart: str = ""
     convention: str = ""
+    quantity: str = ""
     max_abs: float | None = None
     max_rel: float | None = None
     bound: str = ""
@@ -170,13 +171,17 @@ def _call_check(testing: Any, target: Target, obj: Any, seed: int, **options: An
 
 
 def fill_from_report(row: Row, report: Any) -> None:
-    """Verdict, worst differences, bound, margin, conventions and warnings of a ``npnet.testing`` report."""
+    """Verdict, tightest quantity, bound, margin, conventions and warnings of a ``npnet.testing`` report.
+
+    The numbers are those of the quantity with the smallest margin (the one closest to failing, or failing
+    worst), so that its differences, bound and margin read together; ``quantity`` names it.
+    """
     comparisons = list(report.comparisons)
-    finite = [c for c in comparisons if math.isfinite(c.max_abs)]
-    row.max_abs = max((c.max_abs for c in finite), default=None)
-    row.max_rel = max((c.max_rel for c in finite if math.isfinite(c.max_rel)), default=None)
     tightest = min(comparisons, key=lambda c: c.margin, default=None)
     if tightest is not None:
+        row.quantity = tightest.quantity
+        row.max_abs = tightest.max_abs if math.isfinite(tightest.max_abs) else None
+        row.max_rel = tightest.max_rel if math.isfinite(tightest.max_rel) else None
         row.bound = f"rtol {tightest.rtol:g}, atol {tightest.atol:g}"
         row.margin = float(tightest.margin)
     row.dtype = ", ".join(dict.fromkeys(c.dtype for c in comparisons))
