@@ -1,9 +1,11 @@
-"""The one parity protocol: forward both, compare; backward both with the same random upstream gradient, compare.
+"""The project's parity tests run the same protocol as ``npnet.testing``'s public checks.
 
-``check_layer_parity`` drives every layer test: it copies the inputs so that it can prove the npnet layer did
-not modify them, draws one upstream gradient from the test's seeded generator, feeds the very same array to both
-backward passes, and compares every input gradient and every parameter gradient the layer keeps (``dW``,
-``db``, ...), each under its own name, so a failure reads e.g. ``Affine backward dW: ... worst at index (3, 1)``.
+``check_forward_backward`` is :func:`oracle.layer_check.forward_backward` (the code behind ``check_layer``) on an
+npnet layer and a given twin: forward both, compare; backward both with one random upstream gradient drawn from
+the test's seeded generator, compare every input gradient and every parameter gradient the layer keeps (``dW``,
+``db``, ...). npnet's own layers are held to ``strict=True``: writing into an input or into ``dout`` fails. A
+failure raises ``npnet.testing.ParityError`` (an ``AssertionError``) with the quantity, the worst index, the bound
+and, where it has one, the slip's name.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from npnet.testing import ParityError, Report
+from oracle.layer_check import Case, forward_backward
 from tests.compare import assert_close
 
 
@@ -35,28 +39,13 @@ def check_forward_backward(
     param_grads: Sequence[str] = (),
     dtype: Any = None,
     forward_kwargs: dict[str, Any] | None = None,
-) -> None:
-    """Forward ``inputs`` through both layers, backward the same random ``dout``, compare everything.
-
-    Also asserts that the npnet layer left its inputs and the upstream gradient unmodified.
-    """
-    forward_kwargs = forward_kwargs or {}
-    originals = [np.array(x, copy=True) for x in inputs]
-    out = np_layer.forward(*inputs, **forward_kwargs)
-    twin_out = twin.forward(*inputs, **forward_kwargs)
-    assert_close(out, twin_out, f"{name} forward", "value", dtype)
-    dout = upstream_gradient(out, rng)
-    dout_copy = dout.copy()
-    grads = as_tuple(np_layer.backward(dout))
-    twin_grads = as_tuple(twin.backward(dout))
-    assert len(grads) == len(twin_grads) == len(inputs), f"{name}: backward returned {len(grads)} gradients"
-    for i, (g, tg) in enumerate(zip(grads, twin_grads, strict=True)):
-        assert_close(g, tg, f"{name} backward d(input {i})", "grad", dtype)
-    for attr in param_grads:
-        assert_close(getattr(np_layer, attr), getattr(twin, attr), f"{name} backward {attr}", "grad", dtype)
-    for i, (x, original) in enumerate(zip(inputs, originals, strict=True)):
-        np.testing.assert_array_equal(x, original, err_msg=f"{name} modified its input {i}")
-    np.testing.assert_array_equal(dout, dout_copy, err_msg=f"{name}.backward modified dout")
+) -> Report:
+    """Forward ``inputs`` through both layers, backward the same random ``dout``, compare everything (strict)."""
+    report = Report(name, type(np_layer).__name__, strict=True)
+    forward_backward(Case(report, "", dtype), np_layer, lambda: twin, inputs, rng, param_grads, forward_kwargs)
+    if not report.passed:
+        raise ParityError(report)
+    return report
 
 
 def check_gradients(
