@@ -37,6 +37,9 @@ from npnet_cli.book_names import (
 )
 from npnet_cli.isolated import SetupFailed, run_isolated
 
+#: The checker's own heavy imports, done in the child before the user's code and outside its time limits.
+PRELOAD = ("npnet.testing", "oracle.testing")
+
 EPILOG = """\
 examples:
   npnet check ~/deep-learning-from-scratch/common          # the whole folder
@@ -184,9 +187,10 @@ def run(args: argparse.Namespace) -> int:
     names = [t.name for t in TARGETS]
     rows: list[Row] = []
     try:
-        for outcome in run_isolated(
-            import_user_code, check_one, names, (str(path),), args.timeout, (str(path), args.seed)
-        ):
+        outcomes = run_isolated(
+            import_user_code, check_one, names, (str(path),), args.timeout, (str(path), args.seed), PRELOAD
+        )
+        for outcome in outcomes:
             if outcome.error is not None:
                 rows.append(Row(outcome.name, RAISED, kind=TARGETS_BY_NAME[outcome.name].kind, note=outcome.error))
             else:
