@@ -66,8 +66,9 @@ class Comparison:
 
 
 def _mismatch(quantity: str, kind: str, a: np.ndarray, e: np.ndarray, problem: str, rtol: float, atol: float) -> Any:
-    return Comparison(quantity, kind, e.shape, e.dtype.name, rtol, atol, math.inf, math.inf, 0.0, e.size, e.size,
-                      problem=problem)  # fmt: skip
+    return Comparison(
+        quantity, kind, e.shape, e.dtype.name, rtol, atol, math.inf, math.inf, 0.0, e.size, e.size, problem=problem
+    )
 
 
 def _nonfinite_problem(a64: np.ndarray, e64: np.ndarray) -> str | None:

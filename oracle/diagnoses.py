@@ -9,7 +9,7 @@ the unbiased running variance, ...). The first signature that fits is the diagno
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,7 +50,7 @@ class Evidence:
     batch_size: int | None = None
     zero_positions: np.ndarray | None = None
     large_logits: bool = False
-    alternatives: list[tuple[str, Callable[[], Any]]] = field(default_factory=list)
+    alternatives: Sequence[tuple[str, Callable[..., Any]]] = field(default_factory=list)
 
 
 def _matches(actual: np.ndarray, candidate: Any, comparison: Comparison) -> bool:

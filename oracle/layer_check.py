@@ -106,9 +106,10 @@ def forward_backward(
     return twin
 
 
-def _with(evidence: dx.Evidence, alternatives: list[tuple[str, Callable[[], Any]]]) -> dx.Evidence:
-    return dx.Evidence(evidence.batch_size, evidence.zero_positions, evidence.large_logits,
-                       [*evidence.alternatives, *alternatives])  # fmt: skip
+def _with(evidence: dx.Evidence, alternatives: Sequence[tuple[str, Callable[..., Any]]]) -> dx.Evidence:
+    return dx.Evidence(
+        evidence.batch_size, evidence.zero_positions, evidence.large_logits, [*evidence.alternatives, *alternatives]
+    )
 
 
 def _lazy_ignoring_dout(
@@ -207,21 +208,26 @@ def _dropout(layer: Any, like: str, inputs: Any, gen: np.random.Generator, dtype
     report.conventions.append(name + ("" if inverted else "x * mask, test x * (1 - p))"))
     report.conventions.append("compared with the mask the layer itself drew")
     test_case = Case(report, "test mode", dtype, dx.Evidence(alternatives=[]))
-    test_case.check("forward", test_out, x if inverted else x * np.asarray(1.0 - p, x.dtype), "value",
-                    dx.Evidence(alternatives=[(dx.DROPOUT_SCALE, lambda: test_out)]))  # fmt: skip
-    state = np.random.get_state()
-    np.random.seed(int(gen.integers(2**31)))  # the book's Dropout draws from np.random's global state
+    test_case.check(
+        "forward",
+        test_out,
+        x if inverted else x * np.asarray(1.0 - p, x.dtype),
+        "value",
+        dx.Evidence(alternatives=[(dx.DROPOUT_SCALE, lambda: test_out)]),
+    )
+    state = np.random.get_state()  # noqa: NPY002 - the book's Dropout draws from np.random's global state
+    np.random.seed(int(gen.integers(2**31)))  # noqa: NPY002 - seeded from the check's generator, restored below
     try:
         out = layer.forward(x.copy(), train_flg=True)
     finally:
-        np.random.set_state(state)
+        np.random.set_state(state)  # noqa: NPY002
     mask = getattr(layer, "mask", None)
-    other = ol.Dropout(_drop_source(p, mask, not inverted))  # type: ignore[arg-type]
+    other = ol.Dropout(_drop_source(p, mask, not inverted))
     other_out = other.forward(x)
     alternatives = [(dx.DROPOUT_SCALE, lambda: other_out)]
     case = Case(report, "training", dtype, dx.Evidence(alternatives=alternatives))
     src = _drop_source(p, mask, inverted)
-    twin = ol.Dropout(src)  # type: ignore[arg-type]
+    twin = ol.Dropout(src)
     case.check("forward", out, twin.forward(x), "value")
     dout = _draw(gen, x.shape, x.dtype)
     case.check("d(input 0)", layer.backward(dout.copy()), twin.backward(dout), "grad")
@@ -251,8 +257,13 @@ def _batch_norm(layer: Any, like: str, inputs: Any, gen: np.random.Generator, dt
     unbiased.forward(x, train_flg=True)
     train.check("running_mean", layer.running_mean, twin.running_mean.detach().cpu().numpy(), "value")
     alt = [(dx.BN_UNBIASED, lambda: unbiased.running_var.detach().cpu().numpy())] if convention == "book" else []
-    train.check("running_var", layer.running_var, twin.running_var.detach().cpu().numpy(), "value",
-                dx.Evidence(alternatives=alt))  # fmt: skip
+    train.check(
+        "running_var",
+        layer.running_var,
+        twin.running_var.detach().cpu().numpy(),
+        "value",
+        dx.Evidence(alternatives=alt),
+    )
     x_test = _draw(gen, x.shape, x.dtype)
     test = Case(report, "test mode", dtype)
     test.check("forward", layer.forward(x_test, train_flg=False), twin.forward(x_test, train_flg=False), "value")

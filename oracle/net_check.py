@@ -24,7 +24,7 @@ from npnet.compare import compare
 from oracle import diagnoses as dx
 from oracle.convert import to_numpy
 from oracle.functions import softmax
-from oracle.nets import TwinNet, twin_of
+from oracle.nets import MultiLayerNetExtend, TwinNet, twin_of
 from oracle.report import Report
 
 NETS = ("TwoLayerNet", "MultiLayerNet", "MultiLayerNetExtend")
@@ -73,10 +73,18 @@ def _build(net: Any, like: str, r: Report) -> Any:
     else:
         drop = next((layer for n, layer in layers.items() if n.startswith("Dropout")), None)
         out = np_nets.MultiLayerNetExtend(
-            sizes[0], sizes[1:-1], sizes[-1], activation, 0.01, getattr(net, "weight_decay_lambda", 0),
-            use_dropout=drop is not None, dropout_ration=getattr(drop, "dropout_ratio", 0.5),
-            use_batchnorm="gamma1" in p, dtype=dtype, dropout_inverted=bool(getattr(drop, "inverted", False)),
-        )  # fmt: skip
+            sizes[0],
+            sizes[1:-1],
+            sizes[-1],
+            activation,
+            0.01,
+            getattr(net, "weight_decay_lambda", 0),
+            use_dropout=drop is not None,
+            dropout_ration=getattr(drop, "dropout_ratio", 0.5),
+            use_batchnorm="gamma1" in p,
+            dtype=dtype,
+            dropout_inverted=bool(getattr(drop, "inverted", False)),
+        )
     for key, value in out.params.items():
         value[...] = p[key]
     for name, layer in out.layers.items():
@@ -102,7 +110,7 @@ def _masks(net: Any) -> list[np.ndarray]:
 
 def _user_gradient(net: Any, x: np.ndarray, t: np.ndarray, gen: np.random.Generator) -> dict[str, np.ndarray]:
     """``net.gradient(x, t)`` with np.random's global state seeded from ``gen`` (the book's Dropout draws from it)."""
-    state = np.random.get_state()
+    state = np.random.get_state()  # noqa: NPY002
     np.random.seed(int(gen.integers(2**31)))  # noqa: NPY002 - the book's layers use the legacy global state
     try:
         return dict(net.gradient(x, t))
@@ -184,8 +192,8 @@ def run_net_check(
     _check(r, "loss", np.asarray(net.loss(x, t)), np.asarray(twin.loss(x, t)), "value")
     grads = _user_gradient(net, x, t, gen)
     dropout = any(n.startswith("Dropout") for n in _layers(net))
-    if dropout:
-        twin.use_masks(_masks(net))  # type: ignore[operator]
+    if dropout and isinstance(twin, MultiLayerNetExtend):
+        twin.use_masks(_masks(net))
         r.conventions.append("dropout compared with the masks the net's own layers drew")
     expected = twin.gradient(x, t)
     ev = dx.Evidence(batch_size=x.shape[0])
@@ -193,7 +201,7 @@ def run_net_check(
         _check(r, f"gradient {key}", grads.get(key), expected[key], "grad", ev)
     for extra in sorted(set(grads) - set(expected)):
         r.warnings.append(f"gradient returned {extra!r}, which is not a parameter of {like}")
-    if hasattr(twin, "running_stats"):
+    if isinstance(twin, MultiLayerNetExtend):
         for key, value in twin.running_stats().items():
             name, i = re.fullmatch(r"(running_(?:mean|var))(\d+)", key).groups()  # type: ignore[union-attr]
             _check(r, f"{key} after gradient", getattr(_layers(net)[f"BatchNorm{i}"], name), value, "value")

@@ -167,14 +167,14 @@ RECORDS: dict[type[np_optim.Optimizer], OptimizerRecord] = {
             np_optim.AdaGrad,
             lambda spec, ps: torch.optim.Adagrad(
                 ps, lr=spec.lr, lr_decay=0.0, initial_accumulator_value=0.0, eps=spec.eps
-            ),  # fmt: skip
+            ),
             lambda spec: {"h": ("sum", 1.0)},  # torch creates sum at construction, the book h at the first update
         ),
         OptimizerRecord(
             np_optim.RMSprop,
             lambda spec, ps: torch.optim.RMSprop(
                 ps, lr=spec.lr, alpha=spec.decay_rate, eps=spec.eps, momentum=0.0, centered=False
-            ),  # fmt: skip
+            ),
             lambda spec: {"h": ("square_avg", 1.0)},
             step_on_load=True,
         ),

@@ -183,10 +183,14 @@ def run_optimizer_check(optimizer: Any, like: str, steps: int, gen: np.random.Ge
         r.conventions.append(f"Nesterov variant {spec.variant} ({order[spec.variant]})")
     if like == "Adam":
         r.conventions.append(f"Adam eps placement: {spec.eps_placement}")
-    r.conventions.append(f"reference: {type(twin.torch_optimizer).__module__}.{type(twin.torch_optimizer).__name__}")
-    alternatives = [(hint, (lambda s=s: _twin(s, params0, grads_seq)[0])) for hint, s in _spec_slips(like, spec, hp)]
+    reference = type(twin.torch_optimizer)
+    module = "torch.optim" if reference.__module__.startswith("torch.optim") else reference.__module__
+    r.conventions.append(f"reference: {module}.{reference.__name__}")
+    alternatives: list[tuple[str, Callable[..., Trajectory]]] = [
+        (hint, (lambda s=s: _twin(s, params0, grads_seq)[0])) for hint, s in _spec_slips(like, spec, hp)
+    ]
     alternatives += [(hint, (lambda f=f: f(params0, grads_seq))) for hint, f in _slips(like, hp)]
-    alternatives.append((ASCENT, lambda: _twin(spec, params0, grads_seq, -1.0)[0]))
+    alternatives.append((ASCENT, lambda: _twin(spec, params0, grads_seq, -1.0)[0]))  # a sign-flipped gradient
     cache: dict[int, Trajectory] = {}
 
     def alt(j: int, step: int, key: str) -> np.ndarray:

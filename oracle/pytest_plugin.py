@@ -81,8 +81,9 @@ class Parity:
 
 @pytest.fixture
 def npnet_parity(request: pytest.FixtureRequest) -> Parity:
-    """Check your layer, function, net or optimizer against PyTorch: ``npnet_parity.layer(MyAffine(W, b), "Affine")``."""
-    return Parity(request.node)  # type: ignore[arg-type]
+    """Check your layer, function, net or optimizer against PyTorch: ``npnet_parity.layer(MyAffine(W, b),
+    "Affine")``."""
+    return Parity(request.node)
 
 
 def _fmt(x: Any) -> str:
@@ -113,7 +114,7 @@ class ParityRows:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.when == "call":
             for name, value in report.user_properties:
-                if name == PROPERTY:
+                if name == PROPERTY and isinstance(value, list):
                     self.rows.extend(value)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:

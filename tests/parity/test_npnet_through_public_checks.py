@@ -27,8 +27,10 @@ LAYERS: dict[str, Any] = {
     "Dropout": lambda: nl.Dropout(0.3, rng=1),
     "Dropout-inverted": lambda: nl.Dropout(0.3, rng=1, inverted=True),
     "BatchNormalization": lambda: nl.BatchNormalization(RNG.standard_normal(5), RNG.standard_normal(5)),
-    "BatchNormalization-pytorch": lambda: nl.BatchNormalization(np.ones(5), np.zeros(5), running_var_convention="pytorch"),
-}  # fmt: skip
+    "BatchNormalization-pytorch": lambda: nl.BatchNormalization(
+        np.ones(5), np.zeros(5), running_var_convention="pytorch"
+    ),
+}
 
 
 @pytest.mark.parametrize("case", list(LAYERS))

@@ -14,7 +14,7 @@ import pytest
 from npnet.testing import ParityError, Report, check_function, check_layer, check_net, check_optimizer
 from oracle import diagnoses as dx
 from oracle import optimizer_check as oc
-from oracle.function_check import FORWARD_DIFF
+from oracle.function_check import FORWARD_DIFF, HALF_STEP
 from oracle.report import UNKNOWN_SLIP
 from tests.parity import user_style as us
 
@@ -51,14 +51,21 @@ def test_correct_layers_pass_in_both_dtypes(layer: Any, like: str) -> None:
     assert any("(float32)" in c.quantity for c in report.comparisons)
 
 
-@pytest.mark.parametrize("like,fn", [("softmax", us.softmax), ("cross_entropy_error", us.cross_entropy_error),
-                                     ("numerical_gradient", us.numerical_gradient)])  # fmt: skip
+@pytest.mark.parametrize(
+    "like,fn",
+    [
+        ("softmax", us.softmax),
+        ("cross_entropy_error", us.cross_entropy_error),
+        ("numerical_gradient", us.numerical_gradient),
+    ],
+)
 def test_correct_functions_pass(like: str, fn: Any) -> None:
     assert check_function(fn, like).passed
 
 
-@pytest.mark.parametrize("cls,like", [(us.SGD, "SGD"), (us.Momentum, "Momentum"), (us.Nesterov, "Nesterov"),
-                                      (us.Adam, "Adam")])  # fmt: skip
+@pytest.mark.parametrize(
+    "cls,like", [(us.SGD, "SGD"), (us.Momentum, "Momentum"), (us.Nesterov, "Nesterov"), (us.Adam, "Adam")]
+)
 def test_correct_optimizers_pass(cls: Any, like: str) -> None:
     report = check_optimizer(cls(), like, steps=20, dtypes=("float64", "float32"))
     assert report.passed
@@ -76,8 +83,19 @@ def test_correct_net_passes_and_its_numerical_gradient_is_checked() -> None:
 def test_report_rows_carry_the_table_columns() -> None:
     report = check_layer(us.Affine(W.copy(), B.copy()), "Affine")
     row = report.rows()[0]
-    assert {"component", "quantity", "max_abs", "max_rel", "rtol", "atol", "margin", "verdict", "warnings",
-            "conventions", "drawn"} <= set(row)  # fmt: skip
+    assert {
+        "component",
+        "quantity",
+        "max_abs",
+        "max_rel",
+        "rtol",
+        "atol",
+        "margin",
+        "verdict",
+        "warnings",
+        "conventions",
+        "drawn",
+    } <= set(row)
     assert row["component"] == "Affine as Affine" and row["verdict"] == "pass" and row["margin"] >= 1
     assert report.to_dict()["passed"] is True
 
@@ -225,12 +243,54 @@ def forward_difference(f: Any, x: np.ndarray, h: float = 1e-4) -> np.ndarray:
     return grad
 
 
+class SGDAscent(us.SGD):
+    def update(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+        for k in params:
+            params[k] += self.lr * grads[k]
+
+
+class AdaGradEpsInSqrt:
+    def __init__(self, lr: float = 0.01) -> None:
+        self.lr, self.h = lr, None
+
+    def update(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+        self.h = self.h or {k: np.zeros_like(p) for k, p in params.items()}
+        for k in params:
+            self.h[k] += grads[k] ** 2
+            params[k] -= self.lr * grads[k] / np.sqrt(self.h[k] + 1e-7)
+
+
+class RMSpropEpsInSqrt:
+    def __init__(self, lr: float = 0.01, decay_rate: float = 0.99) -> None:
+        self.lr, self.decay_rate, self.h = lr, decay_rate, None
+
+    def update(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+        self.h = self.h or {k: np.zeros_like(p) for k, p in params.items()}
+        for k in params:
+            self.h[k] = self.decay_rate * self.h[k] + (1 - self.decay_rate) * grads[k] ** 2
+            params[k] -= self.lr * grads[k] / np.sqrt(self.h[k] + 1e-7)
+
+
+def cross_entropy_delta_outside(y: np.ndarray, t: np.ndarray) -> float:
+    return cross_entropy_no_delta(y, t) + 1e-7
+
+
+def central_difference_over_h(f: Any, x: np.ndarray, h: float = 1e-4) -> np.ndarray:
+    return us.numerical_gradient(f, x, h) * 2
+
+
 def affine() -> Any:
     return W.copy(), B.copy()
 
 
 LAYER_SLIPS = [
-    ("batch-missing", lambda: SoftmaxLossNoBatchDivision(), "SoftmaxWithLoss", "d(input 0) [index labels]", "a missing division"),
+    (
+        "batch-missing",
+        lambda: SoftmaxLossNoBatchDivision(),
+        "SoftmaxWithLoss",
+        "d(input 0) [index labels]",
+        "a missing division",
+    ),
     ("batch-extra", lambda: AffineDbAveraged(*affine()), "Affine", "db [2-D x]", "an extra division"),
     ("ignores-dout", lambda: SigmoidIgnoresDout(), "Sigmoid", "d(input 0)", dx.IGNORES_DOUT),
     ("sign", lambda: SigmoidSignFlipped(), "Sigmoid", "d(input 0)", dx.SIGN),
@@ -238,11 +298,16 @@ LAYER_SLIPS = [
     ("transposed", lambda: AffineTransposedDW(*affine()), "Affine", "dW [2-D x]", dx.TRANSPOSED),
     ("relu-zero", lambda: ReluMaskStrict(), "Relu", "d(input 0)", dx.RELU_ZERO),
     ("softmax-shift", lambda: SoftmaxLossUnshifted(), "SoftmaxWithLoss", "forward [large logits]", dx.SOFTMAX_SHIFT),
-    ("bn-unbiased", lambda: BatchNormUnbiased(np.ones(4), np.zeros(4)), "BatchNormalization", "running_var [training]",
-     dx.BN_UNBIASED),
+    (
+        "bn-unbiased",
+        lambda: BatchNormUnbiased(np.ones(4), np.zeros(4)),
+        "BatchNormalization",
+        "running_var [training]",
+        dx.BN_UNBIASED,
+    ),
     ("dropout-scale", lambda: DropoutMixed(0.3), "Dropout", "forward [training]", dx.DROPOUT_SCALE),
     ("unknown", lambda: AffineDWOff(*affine()), "Affine", "dW [2-D x]", UNKNOWN_SLIP),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize("make,like,quantity,hint", [s[1:] for s in LAYER_SLIPS], ids=[s[0] for s in LAYER_SLIPS])
@@ -257,10 +322,23 @@ def test_layer_slip_is_named(make: Any, like: str, quantity: str, hint: str) -> 
 
 FUNCTION_SLIPS = [
     ("softmax-shift", softmax_unshifted, "softmax", "softmax [large logits]", dx.SOFTMAX_SHIFT),
-    ("cee-delta", cross_entropy_no_delta, "cross_entropy_error", "cross_entropy_error [batch, index labels]",
-     dx.CEE_DELTA),
+    (
+        "cee-delta",
+        cross_entropy_no_delta,
+        "cross_entropy_error",
+        "cross_entropy_error [batch, index labels]",
+        dx.CEE_DELTA,
+    ),
+    (
+        "cee-delta-outside",
+        cross_entropy_delta_outside,
+        "cross_entropy_error",
+        "cross_entropy_error [batch, one-hot labels]",
+        dx.CEE_DELTA,
+    ),
     ("forward-difference", forward_difference, "numerical_gradient", "numerical_gradient (3, 4)", FORWARD_DIFF),
-]  # fmt: skip
+    ("over-h", central_difference_over_h, "numerical_gradient", "numerical_gradient (5,)", HALF_STEP),
+]
 
 
 @pytest.mark.parametrize("fn,like,quantity,hint", [s[1:] for s in FUNCTION_SLIPS], ids=[s[0] for s in FUNCTION_SLIPS])
@@ -276,6 +354,9 @@ OPTIMIZER_SLIPS = [
     ("momentum-units", MomentumTorchBuffer, "Momentum", "v[W1]", oc.VELOCITY_UNITS),
     ("momentum-dampened", MomentumDampened, "Momentum", "W1", oc.MOMENTUM_DAMPENED),
     ("nesterov-as-momentum", NesterovWithoutLookAhead, "Nesterov", "W1", oc.NESTEROV_AS_MOMENTUM),
+    ("adagrad-eps", AdaGradEpsInSqrt, "AdaGrad", "b1", oc.EPS_IN_SQRT),
+    ("rmsprop-eps", RMSpropEpsInSqrt, "RMSprop", "b1", oc.EPS_IN_SQRT),
+    ("ascent", SGDAscent, "SGD", "W1", oc.ASCENT),
 ]
 
 
