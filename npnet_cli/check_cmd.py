@@ -111,11 +111,17 @@ def _import_one(file_name: str, importer: Any) -> None:
 
 
 def find(name: str, home: str) -> tuple[str, Any] | None:
-    """The file and object that define ``name``: the book's home file first, then the other files imported."""
+    """The file and object that hold ``name``: the book's home file first, then the other files imported.
+
+    A name the file imports from elsewhere (``from common.layers import *``) is labelled with its origin.
+    """
     for file_name in [home, *sorted(f for f in _MODULES if f != home)]:
         module = _MODULES.get(file_name)
         obj = getattr(module, name, None) if module is not None else None
         if obj is not None and (inspect.isclass(obj) or callable(obj)):
+            origin = getattr(obj, "__module__", None)
+            if module is not None and origin not in (None, module.__name__):
+                return f"{file_name} (from {origin})", obj
             return file_name, obj
     return None
 
@@ -161,10 +167,10 @@ def cell(value: float | None) -> str:
 
 def print_table(rows: list[Row]) -> None:
     """One line per component; its conventions and warnings on the lines below it."""
-    print(f"{'component':<20} {'file':<26} {'verdict':<22} {'max abs':>9} {'max rel':>9}  {'bound':<24} note")
+    print(f"{'component':<20} {'file':<40} {'verdict':<22} {'max abs':>9} {'max rel':>9}  {'bound':<24} note")
     for r in rows:
         print(
-            f"{r.component:<20} {r.where or '-':<26} {r.verdict:<22} {cell(r.max_abs):>9} {cell(r.max_rel):>9}  "
+            f"{r.component:<20} {r.where or '-':<40} {r.verdict:<22} {cell(r.max_abs):>9} {cell(r.max_rel):>9}  "
             f"{r.bound or '-':<24} {r.note}".rstrip()
         )
         for convention in filter(None, r.convention.split("; ")):
