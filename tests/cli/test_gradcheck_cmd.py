@@ -98,3 +98,21 @@ def test_flags_a_net_does_not_have_are_refused(
 def test_float32_runs_and_says_what_it_can_catch(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["gradcheck", "--hidden", "5", "--dtype", "float32"]) == 0
     assert "limits this check to gross slips" in capsys.readouterr().out
+
+
+def test_the_books_delta_is_named_not_failed(capsys: pytest.CaptureFixture[str]) -> None:
+    """With the book's delta in the loss, batch norm saturates the softmax and the numerical gradient (of the loss
+    with delta) leaves backprop (of the loss without) by ~delta / y_t, beyond the bound; against the gradient of
+    the loss with delta every element agrees, and the output names the convention."""
+    argv = ["gradcheck", "--net", "multi-layer-extend", "--hidden", "5,5", "--batchnorm", "--weight-decay", "0.1"]
+    assert main([*argv, "--book-delta"]) == 0
+    out = capsys.readouterr().out
+    assert "convention: the loss has the book's delta 1e-07 inside the log" in out
+    assert main(argv) == 0  # without the delta there is nothing to explain
+    assert "convention:" not in capsys.readouterr().out
+
+
+def test_the_delta_does_not_excuse_a_slip(tmp_path: Path) -> None:
+    folder = write_common(tmp_path / "common", "affine-db-averaged")
+    done = run_cli("gradcheck", "--module", str(folder / "two_layer_net.py"), "--class", "TwoLayerNet", "--hidden", "4")
+    assert done.returncode == 1 and "convention:" not in done.stdout
