@@ -25,6 +25,11 @@ substituting gives the same parameter step. Why Adam needs a per-step ``eps``: t
 ``sqrt(v) / sqrt(c2) + eps`` and the book by ``(sqrt(v) + eps) / sqrt(c2)`` (``c2 = 1 - beta2**t``), which are
 equal when torch's ``eps`` is ``eps_book / sqrt(c2)``; ``torch.optim.Adam`` reads ``param_group["eps"]`` at every
 ``step()``, so setting it before each step makes the torch optimizer compute the book's update.
+
+Each optimizer is one :class:`OptimizerRecord` in :data:`RECORDS` (the torch factory, where the book's state lives
+in torch and in which units); the twin classes ``oracle.optim.SGD`` ... ``Adam``, the state conversions and
+``npnet.testing.check_optimizer`` all read the records, so adding an optimizer is its npnet class, its record and
+one test row.
 """
 
 from __future__ import annotations

@@ -86,6 +86,13 @@ def check_layer(
     (an input or ``dout`` written into).
     """
     like = _known(like, tuple(LAYER_PARAMS), "layers")
+    needed = ("forward", "backward", *LAYER_PARAMS[like], *(("dropout_ratio",) if like == "Dropout" else ()))
+    missing = [name for name in needed if not hasattr(layer, name)]
+    if missing:
+        raise TypeError(
+            f"a layer checked as {like} needs the book's attributes {', '.join(needed)}; "
+            f"{type(layer).__name__} has no {', '.join(missing)}"
+        )
     report = Report(f"{type(layer).__name__} as {like}", like, strict=strict)
     gen = as_generator(rng)
 

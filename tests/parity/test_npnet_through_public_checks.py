@@ -1,4 +1,7 @@
-"""npnet's own layers, functions, optimizers and nets pass the public checks users run (one protocol, not two)."""
+"""npnet's own layers, functions, optimizers and nets pass the public checks users run (one protocol, not two).
+
+Through the ``npnet_parity`` fixture, so ``python -m pytest --npnet-parity-report`` lists npnet's own rows.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +15,6 @@ import npnet.gradient as ng
 import npnet.layers as nl
 import npnet.nets as nn_
 import npnet.optim as no
-from npnet.testing import check_function, check_layer, check_net, check_optimizer
 
 BOTH = ("float64", "float32")
 RNG = np.random.default_rng(3)
@@ -34,18 +36,18 @@ LAYERS: dict[str, Any] = {
 
 
 @pytest.mark.parametrize("case", list(LAYERS))
-def test_layer(case: str) -> None:
-    report = check_layer(LAYERS[case](), case.split("-")[0], dtypes=BOTH, strict=True)
+def test_layer(case: str, npnet_parity: Any) -> None:
+    report = npnet_parity.layer(LAYERS[case](), case.split("-")[0], dtypes=BOTH, strict=True)
     assert report.comparisons and not report.warnings
 
 
 @pytest.mark.parametrize("name", ["sigmoid", "relu", "softmax", "sum_squared_error", "cross_entropy_error"])
-def test_function(name: str) -> None:
-    check_function(getattr(nf, name), name, dtypes=BOTH)
+def test_function(name: str, npnet_parity: Any) -> None:
+    npnet_parity.function(getattr(nf, name), name, dtypes=BOTH)
 
 
-def test_numerical_gradient() -> None:
-    check_function(ng.numerical_gradient, "numerical_gradient")
+def test_numerical_gradient(npnet_parity: Any) -> None:
+    npnet_parity.function(ng.numerical_gradient, "numerical_gradient")
 
 
 OPTIMIZERS: dict[str, Any] = {
@@ -61,8 +63,8 @@ OPTIMIZERS: dict[str, Any] = {
 
 
 @pytest.mark.parametrize("case", list(OPTIMIZERS))
-def test_optimizer(case: str) -> None:
-    report = check_optimizer(OPTIMIZERS[case], case.split("-")[0], dtypes=BOTH)
+def test_optimizer(case: str, npnet_parity: Any) -> None:
+    report = npnet_parity.optimizer(OPTIMIZERS[case], case.split("-")[0], dtypes=BOTH)
     variant = case.partition("-")[2]
     assert variant in " ".join(report.conventions)
 
@@ -78,7 +80,7 @@ def test_optimizer(case: str) -> None:
     ],
     ids=["two-layer", "two-layer-sigmoid", "multi-decay", "extend-bn-dropout", "extend-bn"],
 )
-def test_net(net: Any) -> None:
+def test_net(net: Any, npnet_parity: Any) -> None:
     x, t = RNG.standard_normal((5, 12)), RNG.integers(0, 4, 5)
-    report = check_net(net(), x, t)
+    report = npnet_parity.net(net(), x, t)
     assert any(c.quantity.startswith("gradient") for c in report.comparisons)

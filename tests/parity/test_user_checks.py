@@ -394,3 +394,5 @@ def test_unknown_names_are_refused_with_the_choices() -> None:
         check_layer(us.Relu(), "Conv")
     with pytest.raises(ValueError, match="dtypes"):
         check_layer(us.Relu(), "Relu", dtypes=("int32",))
+    with pytest.raises(TypeError, match="needs the book's attributes forward, backward, W, b; Relu has no W, b"):
+        check_layer(us.Relu(), "Affine")
