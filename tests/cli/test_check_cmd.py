@@ -90,11 +90,17 @@ class Relu:
         while True:
             pass
 
+    def backward(self, dout):
+        return dout
+
 
 class Sigmoid:
     def forward(self, x):
         print("chatter from the user's code")
         os._exit(3)
+
+    def backward(self, dout):
+        return dout
 
 
 class AddLayer:
