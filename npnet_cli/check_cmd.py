@@ -98,6 +98,12 @@ def _import_package(folder: Path) -> str:
     sys.path.insert(0, str(folder.parent))
     name = folder.name
     package = importlib.import_module(name)
+    locations = [str(Path(p).resolve()) for p in getattr(package, "__path__", [])]
+    if str(folder) not in locations:
+        raise ImportError(
+            f"the name {name!r} is already taken by {getattr(package, '__file__', None) or locations}; "
+            f"rename the folder (the book's is called common)"
+        )
     if name != "common":
         sys.modules["common"] = package
     return name

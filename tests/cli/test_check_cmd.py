@@ -145,3 +145,12 @@ def test_bad_path_is_one_clear_line(make: str, tmp_path: Path, capsys: pytest.Ca
     assert main(["check", str(path)]) == 1
     err = capsys.readouterr().err
     assert err.startswith("npnet: error: check:") and str(path) in err
+
+
+def test_a_folder_named_like_an_installed_package_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = write_common(tmp_path / "numpy")
+    assert main(["check", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert "the name 'numpy' is already taken" in err and "rename the folder" in err
