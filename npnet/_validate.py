@@ -10,7 +10,7 @@ import numpy as np
 def as_float_array(x: Any, name: str) -> np.ndarray:
     """``x`` as a floating-point array: floats keep their dtype, integers and booleans become float64."""
     arr = np.asarray(x)
-    if np.issubdtype(arr.dtype, np.floating):
+    if arr.dtype.kind == "f":  # the common case first: dtype.kind is much cheaper than np.issubdtype
         return arr
     if np.issubdtype(arr.dtype, np.integer) or arr.dtype == np.bool_:
         return arr.astype(np.float64)
@@ -34,10 +34,12 @@ def labels_as_indices(t: Any, y_shape: tuple[int, ...]) -> np.ndarray:
         return np.argmax(t, axis=1)
     if t.shape == (n,) or (t.ndim == 0 and n == 1):
         t = t.reshape(n)
-        if not np.issubdtype(t.dtype, np.integer):
+        if t.dtype.kind not in "iu":  # not an integer dtype (the cheap test: labels are checked every step)
             if not np.all(np.mod(t, 1) == 0):
                 raise ValueError(f"index labels must be whole numbers, got dtype {t.dtype} with fractions")
             t = t.astype(np.int64)
+        if t.size == 0 or (t.min() >= 0 and t.max() < c):  # two reductions, not five array operations
+            return t.astype(np.intp, copy=False)
         bad = (t < 0) | (t >= c)
         if np.any(bad):
             raise ValueError(

@@ -64,9 +64,10 @@ def softmax(x: np.ndarray) -> np.ndarray:
     Subtracting the row maximum leaves the result unchanged and keeps ``exp`` from overflowing.
     """
     x = as_float_array(x, "x")
-    shifted = x - np.max(x, axis=-1, keepdims=True)
-    e = np.exp(shifted)
-    return e / np.sum(e, axis=-1, keepdims=True)
+    e = x - x.max(axis=-1, keepdims=True)
+    np.exp(e, out=e)  # in place: the shifted copy is ours
+    e /= e.sum(axis=-1, keepdims=True)
+    return e
 
 
 def log_softmax(x: np.ndarray) -> np.ndarray:

@@ -8,12 +8,13 @@ reference: ``Affine(W, b)`` keeps the very arrays the network's ``params`` dict 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
 from npnet._validate import as_float_array, check_shape, labels_as_indices
-from npnet.functions import CROSS_ENTROPY_DELTA, cross_entropy_error, log_softmax, sigmoid, softmax
+from npnet.functions import CROSS_ENTROPY_DELTA, log_softmax, sigmoid, softmax
 from npnet.rng import SeedLike, as_generator
 
 
@@ -105,16 +106,43 @@ class Affine:
             )
         self.original_x_shape = x.shape
         self.x = x.reshape(x.shape[0], -1)
-        return self.x @ self.W + self.b
+        out = self.x @ self.W
+        if out.dtype != self.b.dtype:
+            return out + self.b
+        out += self.b  # in place: the product is a new array
+        return out
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        assert self.x is not None and self.original_x_shape is not None, "Affine.backward called before forward"
-        dout = np.asarray(dout)
-        expected = (self.x.shape[0], self.W.shape[1])
-        check_shape(dout, expected, "Affine.backward dout")
-        self.dW = self.x.T @ dout
-        self.db = np.sum(dout, axis=0)
+        dout = self.backward_params(dout)
+        assert self.original_x_shape is not None
         return (dout @ self.W.T).reshape(self.original_x_shape)
+
+    def backward_params(self, dout: np.ndarray) -> np.ndarray:
+        """``dW`` and ``db`` only, kept on the layer; returns ``dout`` as an array.
+
+        A net's first layer is backpropagated this way (see :func:`backward_layers`): its ``dx`` would be the
+        gradient with respect to the data, which nothing uses, and costs as much as ``dW``.
+        """
+        assert self.x is not None, "Affine.backward called before forward"
+        dout = np.asarray(dout)
+        check_shape(dout, (self.x.shape[0], self.W.shape[1]), "Affine.backward dout")
+        self.dW = self.x.T @ dout
+        self.db = dout.sum(axis=0)
+        return dout
+
+
+def backward_layers(layers: Iterable[Any], dout: np.ndarray) -> None:
+    """Backpropagate ``dout`` through ``layers`` from the last to the first, as the book's ``gradient`` loop does.
+
+    The first layer's input gradient would be the gradient with respect to the data; nothing reads it, so a first
+    layer with ``backward_params`` (:class:`Affine`) computes its parameter gradients only.
+    """
+    ordered = list(layers)
+    for layer in reversed(ordered[1:]):
+        dout = layer.backward(dout)
+    if ordered:
+        first = ordered[0]
+        (first.backward_params if hasattr(first, "backward_params") else first.backward)(dout)
 
 
 class SoftmaxWithLoss:
@@ -132,27 +160,29 @@ class SoftmaxWithLoss:
         self.loss: float | None = None
         self.y: np.ndarray | None = None
         self.t: np.ndarray | None = None
+        self.labels: np.ndarray | None = None
+        """The labels of the last forward as class indices (``t`` may be one-hot)."""
 
     def forward(self, x: np.ndarray, t: np.ndarray) -> float:
         x = as_float_array(x, "x")
         if x.ndim != 2:
             raise ValueError(f"SoftmaxWithLoss.forward expects scores x of shape (N, C), got {x.shape}")
-        labels_as_indices(t, x.shape)  # validate before remembering anything
-        self.t = np.asarray(t)
+        idx = labels_as_indices(t, x.shape)  # validated once, before remembering anything
+        self.t, self.labels = np.asarray(t), idx
         self.y = softmax(x)
+        rows = np.arange(x.shape[0])
         if self.delta == 0:
-            idx = labels_as_indices(self.t, x.shape)
-            self.loss = float(-np.mean(log_softmax(x)[np.arange(x.shape[0]), idx]))
+            self.loss = float(-np.mean(log_softmax(x)[rows, idx]))
         else:
-            self.loss = cross_entropy_error(self.y, self.t, self.delta)
+            # cross_entropy_error(self.y, idx, delta), without checking again labels just checked
+            self.loss = float(-np.log(self.y[rows, idx] + self.delta).sum() / x.shape[0])
         return self.loss
 
     def backward(self, dout: float = 1) -> np.ndarray:
-        assert self.y is not None and self.t is not None, "SoftmaxWithLoss.backward called before forward"
+        assert self.y is not None and self.labels is not None, "SoftmaxWithLoss.backward called before forward"
         batch_size = self.y.shape[0]
-        idx = labels_as_indices(self.t, self.y.shape)
         dx = self.y.copy()
-        dx[np.arange(batch_size), idx] -= 1
+        dx[np.arange(batch_size), self.labels] -= 1
         return dx * (dout / batch_size)
 
 

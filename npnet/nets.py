@@ -16,7 +16,7 @@ import numpy as np
 
 from npnet.functions import CROSS_ENTROPY_DELTA
 from npnet.gradient import H, numerical_gradient
-from npnet.layers import Affine, BatchNormalization, Dropout, Relu, Sigmoid, SoftmaxWithLoss
+from npnet.layers import Affine, BatchNormalization, Dropout, Relu, Sigmoid, SoftmaxWithLoss, backward_layers
 from npnet.numgrad import check_method, fast_numerical_gradient
 from npnet.rng import SeedLike, as_generator
 from npnet.serialization import load_params, save_params
@@ -130,9 +130,7 @@ class TwoLayerNet:
     def gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
         """Gradient of the loss by backprop, keyed like ``params``."""
         self.loss(x, t)
-        dout = self.lastLayer.backward(1)
-        for layer in reversed(self.layers.values()):
-            dout = layer.backward(dout)
+        backward_layers(self.layers.values(), self.lastLayer.backward(1))
         return {
             "W1": self.layers["Affine1"].dW,
             "b1": self.layers["Affine1"].db,
@@ -309,9 +307,7 @@ class MultiLayerNetExtend:
     def gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
         """Backprop gradient of ``loss(x, t, train_flg=True)``, weight decay included, keyed like ``params``."""
         self.loss(x, t, train_flg=True)
-        dout = self.last_layer.backward(1)
-        for layer in reversed(self.layers.values()):
-            dout = layer.backward(dout)
+        backward_layers(self.layers.values(), self.last_layer.backward(1))
         grads: dict[str, np.ndarray] = {}
         for i in range(1, self.hidden_layer_num + 2):
             affine = self.layers[f"Affine{i}"]

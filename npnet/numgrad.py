@@ -66,6 +66,14 @@ class Block:
         std = np.sqrt(np.mean(xc**2, axis=axis, keepdims=True) + bn.eps)
         return gamma * (xc / std) + beta
 
+    def mask(self) -> np.ndarray | None:
+        """The held dropout mask, ``(N, M)``, or ``None`` without dropout."""
+        if self.dropout is None:
+            return None
+        if self.dropout.mask is None:
+            raise RuntimeError("fast numerical gradient: the dropout mask must be drawn first (a training forward)")
+        return self.dropout.mask
+
     def finish(self, y: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
         """Activation and dropout (``mask`` selects the dropout mask's rows/columns matching ``y``)."""
         z = self.activation(y) if self.activation is not None else y
@@ -137,8 +145,7 @@ def forward_base(plan: NetPlan, x: np.ndarray) -> float:
     for block in plan.blocks:
         xw = z @ block.affine.W
         a = xw + block.affine.b
-        mask = block.dropout.mask if block.dropout is not None else None
-        out = block.finish(block.normalize(a, axis=0), mask)
+        out = block.finish(block.normalize(a, axis=0), block.mask())
         active = np.flatnonzero(np.any(z != 0, axis=0))
         block.cache = {"x": z, "active": active, "xT": np.ascontiguousarray(z.T[active]), "xw": xw, "a": a, "z": out}
         block.cache.update(aT=np.ascontiguousarray(a.T), zT=np.ascontiguousarray(out.T))
@@ -158,8 +165,8 @@ def forward_rows(plan: NetPlan, k: int, pre: np.ndarray, samples: np.ndarray) ->
         block = plan.blocks[index]
         if index > k:
             z = block.affine.W.T @ z + block.affine.b[:, None]
-        mask = block.dropout.mask.T[:, samples] if block.dropout is not None else None
-        z = block.finish(z, mask)
+        mask = block.mask()
+        z = block.finish(z, None if mask is None else mask.T[:, samples])
     return per_sample_loss(z, plan.labels[samples], plan.delta)
 
 
@@ -170,7 +177,7 @@ def forward_batch(plan: NetPlan, k: int, pre: np.ndarray) -> np.ndarray:
         block = plan.blocks[index]
         if index > k:
             z = z @ block.affine.W + block.affine.b
-        z = block.finish(block.normalize(z), block.dropout.mask if block.dropout is not None else None)
+        z = block.finish(block.normalize(z), block.mask())
     return per_sample_loss(np.moveaxis(z, -1, 0), plan.labels, plan.delta)
 
 
@@ -246,11 +253,11 @@ def column_variants(block: Block, j: int, plus: dict[str, np.ndarray], minus: di
     active, xw = cache["active"], cache["xw"][:, j]
     weights = np.concatenate([plus["W"][active, j], minus["W"][active, j]])
     shift = (weights - np.concatenate([W[active, j], W[active, j]]))[:, None]
-    pre = np.concatenate(
-        [(xw + shift * np.concatenate([cache["xT"], cache["xT"]])) + b[j], xw + plus["b"][[j]][:, None]]
-    )
-    pre = np.concatenate([pre, (xw + minus["b"][[j]])[None]])
-    mask = block.dropout.mask[:, j] if block.dropout is not None else None
+    pre_w = (xw + shift * np.concatenate([cache["xT"], cache["xT"]])) + b[j]
+    pre_b = xw + np.array([[plus["b"][j]], [minus["b"][j]]])
+    pre = np.concatenate([pre_w, pre_b])
+    held = block.mask()
+    mask = None if held is None else held[:, j]
     if bn is None:
         return block.finish(pre, mask)
     gamma, beta, a = bn.gamma[j], bn.beta[j], cache["a"][:, j]
