@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from npnet_cli import evaluate_cmd, experiments, interrupt, train_cmd
+from npnet_cli import check_cmd, evaluate_cmd, experiments, gradcheck_cmd, interrupt, parity_cmd, train_cmd
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -15,6 +15,9 @@ def build_parser() -> argparse.ArgumentParser:
     train_cmd.register(commands)
     evaluate_cmd.register(commands)
     experiments.register(commands)
+    check_cmd.register(commands)
+    gradcheck_cmd.register(commands)
+    parity_cmd.register(commands)
     return parser
 
 

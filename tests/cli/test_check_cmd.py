@@ -1,0 +1,156 @@
+"""``npnet check`` end to end on a reader-style ``common/`` folder written by these tests (tests/cli/book_style.py):
+clean, with planted slips, unimportable, hanging and crashing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from npnet_cli.book_names import TARGETS
+from npnet_cli.main import main
+from tests.cli.book_style import write_common
+
+#: What the reader-style folder defines (it has no MultiLayerNet(Extend), mean_squared_error or Trainer).
+DEFINED = {t.name for t in TARGETS} - {"MultiLayerNet", "MultiLayerNetExtend", "mean_squared_error", "Trainer"}
+
+
+def table_rows(out: str) -> dict[str, list[str]]:
+    """Component -> the words of its table line (lines of conventions and warnings are skipped)."""
+    rows = {}
+    names = {t.name for t in TARGETS}
+    for line in out.splitlines():
+        words = line.split()
+        if words and words[0] in names:
+            rows[words[0]] = words[1:]
+    return rows
+
+
+def test_clean_folder_matches_everywhere(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = write_common(tmp_path / "common")
+    report = tmp_path / "report.json"
+    code = main(["check", str(folder), "--json", str(report)])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    rows = table_rows(out)
+    for name in DEFINED:
+        assert rows[name][1] == "match", f"{name}: {rows[name]}"
+    assert rows["Trainer"][:2] == ["-", "not"]
+    saved = {row["component"]: row for row in json.loads(report.read_text())["rows"]}
+    assert saved["Affine"]["where"] == "layers.py" and saved["Affine"]["max_abs"] < 1e-12
+    assert "the book's delta" in saved["cross_entropy_error"]["convention"]
+
+
+@pytest.mark.parametrize(
+    ("slip", "component", "named"),
+    [
+        ("affine-db-averaged", "Affine", "off by the batch size"),
+        ("sigmoid-ignores-dout", "Sigmoid", "backward ignores dout"),
+    ],
+)
+def test_planted_slip_is_a_named_mismatch(
+    slip: str, component: str, named: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = write_common(tmp_path / "student7", slip)  # not called common: imported under its own name too
+    assert main(["check", str(folder)]) == 1
+    out = capsys.readouterr().out
+    line = next(line for line in out.splitlines() if line.startswith(component + " "))
+    assert "MISMATCH" in line and named in line
+    assert f"fail: {component}" in out or f", {component}" in out
+    assert table_rows(out)["MulLayer"][1] == "match"  # the rest is still checked
+
+
+def test_unimportable_path_exits_2_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = write_common(tmp_path / "common")
+    (folder / "__init__.py").write_text("import numpy_that_is_not_there\n")
+    assert main(["check", str(folder)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and "No module named 'numpy_that_is_not_there'" in lines[0]
+
+
+def test_a_file_that_fails_to_import_makes_its_names_raise(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = write_common(tmp_path / "common")
+    (folder / "optimizer.py").write_text("class SGD:\n    def update(self, params, grads)\n        pass\n")
+    assert main(["check", str(folder)]) == 1
+    rows = table_rows(capsys.readouterr().out)
+    assert rows["SGD"][:2] == ["optimizer.py", "raised"] and "SyntaxError" in " ".join(rows["SGD"])
+    assert rows["Relu"][1] == "match"
+
+
+HOSTILE_FILE = """
+import os
+import numpy as np
+
+
+class Relu:
+    def forward(self, x):
+        while True:
+            pass
+
+    def backward(self, dout):
+        return dout
+
+
+class Sigmoid:
+    def forward(self, x):
+        print("chatter from the user's code")
+        os._exit(3)
+
+    def backward(self, dout):
+        return dout
+
+
+class AddLayer:
+    def forward(self, x, y):
+        return x + y
+
+    def backward(self, dout):
+        return dout, dout
+"""
+
+
+def test_hanging_and_crashing_code_cannot_take_the_checker_down(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "my_layers.py"
+    path.write_text(HOSTILE_FILE)
+    assert main(["check", str(path), "--timeout", "20"]) == 1
+    out = capsys.readouterr().out
+    rows = table_rows(out)
+    assert rows["Relu"][1] == "raised" and "timed out after 20 s" in " ".join(rows["Relu"])
+    assert rows["Sigmoid"][1] == "raised" and "exited with status 3" in " ".join(rows["Sigmoid"])
+    assert rows["AddLayer"][:2] == ["my_layers.py", "match"]
+    assert rows["Affine"][1:3] == ["not", "found"]
+    # the user's print never reaches the terminal; it shows only as the crashed component's last output
+    assert not any(line.startswith("chatter") for line in out.splitlines())
+    assert "its last output: chatter from the user's code" in " ".join(rows["Sigmoid"])
+
+
+def test_list_names_every_target(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--list"]) == 0
+    assert set(table_rows(capsys.readouterr().out)) == {t.name for t in TARGETS}
+
+
+@pytest.mark.parametrize("make", ["missing", "empty-folder", "text-file"])
+def test_bad_path_is_one_clear_line(make: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "thing"
+    if make == "empty-folder":
+        path.mkdir()
+    elif make == "text-file":
+        path = tmp_path / "notes.txt"
+        path.write_text("hello")
+    assert main(["check", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("npnet: error: check:") and str(path) in err
+
+
+def test_a_folder_named_like_an_installed_package_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = write_common(tmp_path / "numpy")
+    assert main(["check", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert "the name 'numpy' is already taken" in err and "rename the folder" in err
