@@ -7,10 +7,11 @@ installs them and runs a script as ``__main__`` from its own folder, as ``python
 
     python -c "from npnet.book import run_script; run_script('ch06/optimizer_compare_naive.py')"
 
-Two of the book's ch06 scripts meet npnet's refusals, on purpose: ``batch_norm_gradient_check.py`` checks batch
-norm on a training batch of one sample (refused, as torch refuses it: every output is ``beta`` and every gradient
-is 0), and ``batch_norm_test_multi.py`` lets untrainable nets diverge to NaN, which npnet's optimizers refuse
-unless ``allow_nonfinite_gradients=True`` is passed here (the book's behaviour: the run goes on at chance level).
+Two of the book's ch06 scripts meet npnet's refusals, on purpose, and run only with a named opt-in:
+``batch_norm_gradient_check.py`` checks batch norm on a training batch of one sample (refused, as torch refuses
+it: every output is ``beta`` and every gradient but ``beta``'s is 0) unless ``allow_single_sample_batchnorm=True``,
+and ``batch_norm_test_multi.py`` lets untrainable nets diverge to NaN, which npnet's optimizers refuse unless
+``allow_nonfinite_gradients=True`` (the book's behaviour: the run goes on at chance level).
 """
 
 from __future__ import annotations
@@ -85,22 +86,27 @@ def install() -> None:
     sys.modules.update(book_modules())
 
 
-def run_script(path: str | os.PathLike[str], allow_nonfinite_gradients: bool = False) -> dict[str, Any]:
+def run_script(
+    path: str | os.PathLike[str], allow_nonfinite_gradients: bool = False, allow_single_sample_batchnorm: bool = False
+) -> dict[str, Any]:
     """Run one of the book's scripts on npnet, as ``python path`` from the script's folder; returns its globals.
 
     With ``allow_nonfinite_gradients``, optimizers let NaN/inf gradients through while the script runs, as the
-    book's do (``Optimizer.check_finite`` is restored afterwards).
+    book's do (``Optimizer.check_finite``); with ``allow_single_sample_batchnorm``, batch norm accepts a training
+    batch of one (``BatchNormalization.allow_single_sample``). Both are restored afterwards.
     """
     script = os.path.abspath(os.fspath(path))
     folder = os.path.dirname(script)
-    previous = (os.getcwd(), list(sys.path), list(sys.argv), optim.Optimizer.check_finite)
+    bn = layers.BatchNormalization
+    previous = (os.getcwd(), list(sys.path), list(sys.argv), optim.Optimizer.check_finite, bn.allow_single_sample)
     install()
     try:
         os.chdir(folder)
         sys.path.insert(0, folder)
         sys.argv = [script]
         optim.Optimizer.check_finite = not allow_nonfinite_gradients
+        bn.allow_single_sample = allow_single_sample_batchnorm
         return runpy.run_path(script, run_name="__main__")
     finally:
-        cwd, sys.path[:], sys.argv, optim.Optimizer.check_finite = previous
+        cwd, sys.path[:], sys.argv, optim.Optimizer.check_finite, bn.allow_single_sample = previous
         os.chdir(cwd)

@@ -244,7 +244,13 @@ class BatchNormalization:
     ``running_var_convention="pytorch"`` stores the unbiased batch variance and starts ``running_var`` at 1, as
     ``nn.BatchNorm1d`` does; the book's (default) stores the biased one and starts at 0. Normalization itself uses
     the biased variance in both. With ``hold`` set, running statistics are left untouched.
+
+    A training batch of one sample is refused, as ``nn.BatchNorm1d`` refuses it: it normalizes to ``beta`` and
+    every gradient but ``dbeta`` is 0. ``allow_single_sample = True`` (on the class or a layer) lets it through,
+    as the book's layer does; ``npnet.book.run_script`` sets it for the book's ``batch_norm_gradient_check.py``.
     """
+
+    allow_single_sample = False
 
     def __init__(
         self,
@@ -289,10 +295,10 @@ class BatchNormalization:
             )
         self.input_shape = x.shape
         x2 = x.reshape(x.shape[0], -1)
-        if train_flg and x.shape[0] < 2:
+        if train_flg and x.shape[0] < 2 and not self.allow_single_sample:
             raise ValueError(
                 f"BatchNormalization in training mode needs more than 1 sample per feature (as torch), got x{x.shape}:"
-                " a batch of one normalizes to zeros"
+                " a batch of one normalizes to zeros (allow_single_sample = True lets it through, as the book's)"
             )
         self.train_flg = bool(train_flg)
         if train_flg:

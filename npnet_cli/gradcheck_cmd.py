@@ -28,11 +28,11 @@ from typing import Any
 
 import numpy as np
 
-from npnet.datasets import load_mnist
 from npnet.gradient import H
+from npnet.layers import BatchNormalization
 from npnet.nets import MultiLayerNet, MultiLayerNetExtend, TwoLayerNet
 from npnet.tolerances import tolerance
-from npnet_cli import argtypes
+from npnet_cli import argtypes, data
 
 #: The book's ``delta`` inside the log of the cross-entropy error.
 BOOK_DELTA = 1e-7
@@ -408,7 +408,12 @@ def print_table(checks: list[ParamCheck], bound: tuple[float, float]) -> None:
 def run(args: argparse.Namespace) -> int:
     if (args.module is None) != (args.class_name is None):
         raise ValueError("--module and --class go together: --module PATH --class NAME")
-    (x_train, t_train), _ = load_mnist(data_dir=args.data_dir)
+    if args.batchnorm and args.batch < 2 and not BatchNormalization.allow_single_sample:
+        raise ValueError(
+            "--batch: batch norm in training mode needs at least 2 samples (a batch of one normalizes to beta and "
+            "every other gradient is 0, which is why torch refuses it), got 1"
+        )
+    (x_train, t_train), _ = data.mnist(args)
     x, t = x_train[: args.batch].astype(args.dtype), t_train[: args.batch]
     if args.module is not None:
         net = user_net(load_user_class(args.module, args.class_name), args, x.shape[1], 10)

@@ -99,8 +99,11 @@ def _build(net: Any, like: str, r: Report) -> Any:
     return out
 
 
-def _check(r: Report, quantity: str, actual: Any, expected: Any, kind: str, ev: dx.Evidence | None = None) -> None:
-    c = compare(actual, expected, quantity, kind)
+def _check(
+    r: Report, quantity: str, actual: Any, expected: Any, kind: str, ev: dx.Evidence | None = None, dtype: Any = None
+) -> None:
+    """Compare under the table's row for ``dtype`` (default: ``expected``'s; a scalar loss needs the net's dtype)."""
+    c = compare(actual, expected, quantity, kind, dtype)
     r.add(c, None if c.passed else dx.diagnose(actual, expected, c, ev))
 
 
@@ -189,7 +192,8 @@ def run_net_check(
     r.conventions.append("loss with the book's delta 1e-7 inside the log; gradient of the training-mode loss")
     r.drawn.append(f"x {x.shape} {x.dtype}, t {t.shape} {t.dtype}")
     _check(r, "predict", net.predict(x), expected_predict, "value")
-    _check(r, "loss", np.asarray(net.loss(x, t)), np.asarray(twin.loss(x, t)), "value")
+    net_dtype = np.asarray(next(iter(np_net.params.values()))).dtype  # a Python float loss was computed in this
+    _check(r, "loss", np.asarray(net.loss(x, t)), np.asarray(twin.loss(x, t)), "value", dtype=net_dtype)
     grads = _user_gradient(net, x, t, gen)
     dropout = any(n.startswith("Dropout") for n in _layers(net))
     if dropout and isinstance(twin, MultiLayerNetExtend):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from npnet.layers import BatchNormalization
 from npnet_cli.main import main
 from tests.cli.book_style import write_common
 
@@ -34,10 +35,14 @@ def test_every_parameter_of_the_two_layer_net_within_the_bound(capsys: pytest.Ca
         assert float(mean_abs) < 1e-7, name  # the book's measure, far below its 1e-7-ish "correct" level
 
 
-def test_book_batch_norm_case_counts_kinks_apart(capsys: pytest.CaptureFixture[str]) -> None:
+def test_book_batch_norm_case_counts_kinks_apart(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """One sample through batch norm: every normalized value is beta = 0, the ReLU input sits on its kink, so the
-    central difference of beta2 is half the slope (the book's batch_norm_gradient_check.py shows it)."""
+    central difference of beta2 is half the slope (the book's batch_norm_gradient_check.py shows it). npnet refuses
+    a training batch of one, as torch does; the book's case needs the layer's named opt-in."""
     argv = ["gradcheck", "--net", "multi-layer-extend", "--hidden", "8,8", "--batchnorm", "--batch", "1"]
+    monkeypatch.setattr(BatchNormalization, "allow_single_sample", True)
     assert main(argv) == 0
     out = capsys.readouterr().out
     rows = param_rows(out)
@@ -45,6 +50,13 @@ def test_book_batch_norm_case_counts_kinks_apart(capsys: pytest.CaptureFixture[s
     assert float(rows["beta2"][1]) > 1e-3  # the mixed slopes are far from backprop: only the kink excuses them
     assert all(row[4] == "0" for name, row in rows.items() if name != "beta2")
     assert "8 element(s) straddle a ReLU kink" in out
+
+
+def test_batch_norm_on_one_sample_is_refused_naming_the_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["gradcheck", "--net", "multi-layer-extend", "--hidden", "8,8", "--batchnorm", "--batch", "1"]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("npnet: error: --batch: batch norm in training mode needs at least 2 samples")
 
 
 def test_dropout_batchnorm_and_weight_decay_together(capsys: pytest.CaptureFixture[str]) -> None:

@@ -6,9 +6,11 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from npnet import optim
 from npnet.book import run_script, smooth_curve
+from npnet.layers import BatchNormalization
 
 USER_SCRIPT = """\
 import sys, os
@@ -49,6 +51,25 @@ def test_nonfinite_opt_in_is_restored_after_the_script(tmp_path: Path) -> None:
     result = run_script(script, allow_nonfinite_gradients=True)
     assert np.isnan(result["p"]["w"][0])
     assert optim.Optimizer.check_finite is True
+
+
+ONE_SAMPLE_SCRIPT = """\
+import numpy as np
+from common.multi_layer_net_extend import MultiLayerNetExtend
+net = MultiLayerNetExtend(6, [4], 3, use_batchnorm=True)
+grads = net.gradient(np.ones((1, 6)), np.array([1]))
+"""
+
+
+def test_single_sample_batch_norm_needs_the_opt_in_and_it_is_restored(tmp_path: Path) -> None:
+    """The book's batch_norm_gradient_check.py runs batch norm on one sample: refused unless opted in, as torch."""
+    script = tmp_path / "one_sample.py"
+    script.write_text(ONE_SAMPLE_SCRIPT)
+    with pytest.raises(ValueError, match="needs more than 1 sample"):
+        run_script(script)
+    result = run_script(script, allow_single_sample_batchnorm=True)
+    assert np.all(result["grads"]["W1"] == 0.0)  # a batch of one normalizes to beta: W1 has no say
+    assert BatchNormalization.allow_single_sample is False
 
 
 def test_smooth_curve_keeps_length_and_constants() -> None:
