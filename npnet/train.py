@@ -20,15 +20,20 @@ import math
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
 import numpy as np
 
 from npnet._validate import check_labels, positive_int, real_number
 from npnet.nets import TwoLayerNet
 from npnet.optim import Optimizer, make_optimizer
-from npnet.progress import ProgressBar
 from npnet.rng import SeedLike, as_generator
+
+
+class Progress(Protocol):
+    """Anything advanced once per iteration, such as a ``tqdm`` bar (the CLI draws one; npnet draws none)."""
+
+    def update(self, n: int = 1) -> object: ...
 
 
 @dataclass(frozen=True)
@@ -123,7 +128,7 @@ def run_schedule(
     t_test: np.ndarray,
     schedule: np.ndarray,
     history: History | None = None,
-    progress: ProgressBar | None = None,
+    progress: Progress | None = None,
 ) -> Iterator[EpochReport]:
     """The loop every trainer shares: one ``step`` per mini-batch of ``schedule``, a report per epoch.
 
@@ -182,7 +187,7 @@ def sgd_training(
     schedule: np.ndarray,
     learning_rate: float = 0.1,
     history: History | None = None,
-    progress: ProgressBar | None = None,
+    progress: Progress | None = None,
 ) -> Iterator[EpochReport]:
     """Train ``network`` in place by plain SGD, ``W <- W - learning_rate * dL/dW``, yielding per-epoch reports.
 
@@ -237,17 +242,14 @@ def train_network(
 ) -> History:
     """Run :func:`sgd_training` to the end and return its :class:`History`.
 
-    With ``verbose``, one line per epoch goes to ``stream`` (stdout by default), and a progress bar is drawn on
-    stderr when it is a terminal.
+    With ``verbose``, one line per epoch goes to ``stream`` (stdout by default), as the book's script prints them.
     """
     out = stream if stream is not None else sys.stdout
     schedule = minibatch_schedule(len(x_train), batch_size, iters_num, rng)
     history = History()
-    with ProgressBar(iters_num, "training", enabled=None if verbose else False) as bar:
-        for report in sgd_training(network, x_train, t_train, x_test, t_test, schedule, learning_rate, history, bar):
-            if verbose:
-                bar.clear()
-                print(format_report(report), file=out, flush=True)
+    for report in sgd_training(network, x_train, t_train, x_test, t_test, schedule, learning_rate, history):
+        if verbose:
+            print(format_report(report), file=out, flush=True)
     return history
 
 
@@ -304,7 +306,7 @@ class Trainer:
         optimizer: a name (``"SGD"``, ``"Momentum"``, ``"Nesterov"``, ``"AdaGrad"``, ``"RMSprop"``, ``"Adam"``, any
             case) built with ``optimizer_param`` (the book's default ``{"lr": 0.01}``), or an optimizer object.
         verbose: print one line per epoch and the final test accuracy (the book also prints every step's loss;
-            npnet draws a progress bar instead, on a terminal only).
+            npnet does not; ``npnet train`` draws a tqdm bar on a terminal).
         rng: seed or Generator of the mini-batch schedule.
         stream: where ``verbose`` lines go (stdout by default).
 
@@ -405,13 +407,10 @@ class Trainer:
         """Run the remaining steps of the schedule, then :meth:`finish`."""
         out = self.stream if self.stream is not None else sys.stdout
         remaining = self.max_iter - self.current_iter
-        with ProgressBar(remaining, "training", enabled=None if self.verbose else False) as bar:
-            while self.current_iter < self.max_iter:
-                report = self.train_step()
-                bar.update()
-                if report is not None and self.verbose:
-                    bar.clear()
-                    print(format_trainer_report(report), file=out, flush=True)
+        for _ in range(remaining):
+            report = self.train_step()
+            if report is not None and self.verbose:
+                print(format_trainer_report(report), file=out, flush=True)
         test_acc = self.finish()
         if self.verbose:
             print(f"=============== Final Test Accuracy ===============\ntest acc:{test_acc}", file=out, flush=True)

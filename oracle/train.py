@@ -16,7 +16,6 @@ import torch
 from npnet import train as np_train
 from npnet._validate import real_number
 from npnet.optim import Optimizer
-from npnet.progress import ProgressBar
 from npnet.rng import SeedLike
 from npnet.train import EpochReport, History, run_schedule
 from oracle.nets import TwinNet, twin_of
@@ -32,7 +31,7 @@ def sgd_training(
     schedule: np.ndarray,
     learning_rate: float = 0.1,
     history: History | None = None,
-    progress: ProgressBar | None = None,
+    progress: np_train.Progress | None = None,
     optimizer: Any = None,
 ) -> Iterator[EpochReport]:
     """Train ``model`` in place with ``torch.optim.SGD(lr=learning_rate)`` (or ``optimizer``), as npnet's loop does.
