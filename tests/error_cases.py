@@ -136,6 +136,53 @@ def _result(acc: float) -> TrialResult:
     return TrialResult(Trial(0, 0.01, 1e-6, 0), (acc,), (acc,))
 
 
+class CommandError(Exception):
+    """What a failed ``npnet`` command showed: its exit status and the last line it wrote to stderr."""
+
+
+def _npnet(*argv: str) -> Callable[[], None]:
+    """Run ``npnet ARGV`` in-process; a non-zero exit becomes :class:`CommandError` ``"exit N: <stderr line>"``."""
+
+    def call() -> None:
+        import contextlib
+        import io
+
+        from npnet_cli.main import main
+
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+            try:
+                status = main(list(argv))
+            except SystemExit as stop:  # argparse refuses a flag with exit status 2
+                status = int(stop.code or 0)
+        if status != 0:
+            last = err.getvalue().strip().splitlines()[-1:] or [""]
+            raise CommandError(f"exit {status}: {last[0]}")
+
+    return call
+
+
+def _cli_cases() -> list[Case]:
+    """The command line's refusals (run with the whole suite: the CLI needs the oracle and experiments extras)."""
+    rows = [
+        ("cli-seed", "npnet train --seed -1", "exit 2: npnet train: error: argument --seed: expected an integer >= 0"),
+        ("cli-device-no-oracle", "npnet train --device cuda --no-oracle", "exit 1: npnet: error: --device cuda:"),
+        ("cli-device-mps", "npnet train --device mps", "exit 1: npnet: error: --device mps:"),
+        ("cli-device-bogus", "npnet train --device potato", "exit 1: npnet: error: --device potato:"),
+        ("cli-plot-folder", "npnet train --plot /nonexistent/x.png", "exit 2: npnet train: error: argument --plot:"),
+        ("cli-save-suffix", "npnet train --save net.txt", "exit 2: npnet train: error: argument --save: expected"),
+        (
+            "cli-gradcheck-bn-one",
+            "npnet gradcheck --net multi-layer-extend --batchnorm --batch 1",
+            "exit 1: npnet: error: --batch: batch norm in training mode needs at least 2 samples",
+        ),
+    ]
+    return [
+        Case(id_, "cli", f"`{given}`", _npnet(*given.split()[1:]), CommandError, message, torch=True)
+        for id_, given, message in rows
+    ]
+
+
 def _nan_grad_cases() -> list[Case]:
     cases = []
     for name, cls in optim.OPTIMIZERS.items():
@@ -596,6 +643,7 @@ CASES: list[Case] = [
         ValueError,
         "grads['w'] holds nan or inf",
     ),
+    *_cli_cases(),
 ]
 
 AREAS = {
@@ -605,6 +653,7 @@ AREAS = {
     "functions": "Functions and layers",
     "settings": "Settings",
     "optimizers": "Gradients given to the optimizers",
+    "cli": "The command line (exit status and the one line on stderr; Ctrl-C: one line, exit 130)",
 }
 
 HEADER = """# Bad inputs and what they get
