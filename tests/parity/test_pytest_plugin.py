@@ -49,6 +49,9 @@ def test_forgetful_affine(npnet_parity):
 
 def run(pytester: pytest.Pytester, *args: str, subprocess: bool = False) -> pytest.RunResult:
     pytester.makepyfile(test_user=USER_TESTS)
+    # The user's own ini: with a --basetemp inside this repository (tox), pytest would otherwise find this
+    # project's pyproject.toml above the user's folder and take its addopts (-n auto) as the user's.
+    pytester.makeini("[pytest]\n")
     flags = ("-p", "no:cacheprovider", "--npnet-parity-report", "--npnet-parity-json", "parity.json", *args)
     return pytester.runpytest_subprocess(*flags) if subprocess else pytester.runpytest(*flags)
 
