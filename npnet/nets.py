@@ -60,7 +60,38 @@ def weights(scale: float, shape: tuple[int, int], gen: np.random.Generator, dtyp
     return (scale * gen.standard_normal(shape)).astype(dtype)
 
 
-class TwoLayerNet:
+class Network:
+    """What every net shares: the live ``params`` (the layers' own arrays, see :class:`LiveParams`; assigning the
+    whole dict assigns each entry, checked) and the self-describing save. Subclasses fill ``_params`` and define
+    ``config()`` (the constructor's settings) and ``buffers()`` (running statistics)."""
+
+    _params: LiveParams
+
+    @property
+    def params(self) -> LiveParams:
+        """The live ``W{i} b{i}`` (and ``gamma{i} beta{i}``): the very arrays the layers use."""
+        return self._params
+
+    @params.setter
+    def params(self, new: Any) -> None:
+        self._params.replace_all(new)
+
+    def config(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def buffers(self) -> dict[str, np.ndarray]:
+        raise NotImplementedError
+
+    def save_params(self, file_name: str | os.PathLike[str]) -> None:
+        """Write ``params``, the running statistics, the format version and :meth:`config` to an ``.npz`` file."""
+        save_params(self.params, file_name, buffers=self.buffers(), config=self.config(), kind=type(self).__name__)
+
+    def load_params(self, file_name: str | os.PathLike[str]) -> None:
+        """Copy what :meth:`save_params` wrote into the live arrays (checked by ``serialization.load_params``)."""
+        load_params(self.params, file_name, buffers=self.buffers(), config=self.config(), kind=type(self).__name__)
+
+
+class TwoLayerNet(Network):
     """``input -> Affine1 -> activation -> Affine2 -> SoftmaxWithLoss``.
 
     Args:
@@ -102,15 +133,6 @@ class TwoLayerNet:
         for i in (1, 2):
             self._params.bind(f"W{i}", self.layers[f"Affine{i}"], "W")
             self._params.bind(f"b{i}", self.layers[f"Affine{i}"], "b")
-
-    @property
-    def params(self) -> LiveParams:
-        """The live parameters ``W1 b1 W2 b2``: the very arrays the layers use (see :class:`LiveParams`)."""
-        return self._params
-
-    @params.setter
-    def params(self, new: Any) -> None:
-        self._params.replace_all(new)
 
     def config(self) -> dict[str, Any]:
         """The constructor's settings (JSON-able), saved with the parameters: ``TwoLayerNet(**config)`` rebuilds it."""
@@ -171,14 +193,6 @@ class TwoLayerNet:
             "b2": self.layers["Affine2"].db,
         }
 
-    def save_params(self, file_name: str | os.PathLike[str]) -> None:
-        """Write ``params``, the running statistics, the format version and :meth:`config` to an ``.npz`` file."""
-        save_params(self.params, file_name, buffers=self.buffers(), config=self.config(), kind=type(self).__name__)
-
-    def load_params(self, file_name: str | os.PathLike[str]) -> None:
-        """Copy what :meth:`save_params` wrote into the live arrays (checked by ``serialization.load_params``)."""
-        load_params(self.params, file_name, buffers=self.buffers(), config=self.config(), kind=type(self).__name__)
-
 
 def init_scale(weight_init_std: float | str, fan_in: int) -> float:
     """The standard deviation of a weight matrix with ``fan_in`` inputs, as the book's ``MultiLayerNet``.
@@ -198,7 +212,7 @@ def init_scale(weight_init_std: float | str, fan_in: int) -> float:
     return real_number(weight_init_std, "weight_init_std")
 
 
-class MultiLayerNetExtend:
+class MultiLayerNetExtend(Network):
     """A fully connected net of any depth, with optional batch norm, dropout and weight decay (chapter 6).
 
     Layers, for ``i = 1 .. len(hidden_size_list)``: ``Affine{i} -> [BatchNorm{i}] -> Activation_function{i} ->
@@ -273,15 +287,6 @@ class MultiLayerNetExtend:
         self.layers[f"Affine{i}"] = affine
         self._params.bind(f"W{i}", affine, "W")
         self._params.bind(f"b{i}", affine, "b")
-
-    @property
-    def params(self) -> LiveParams:
-        """The live ``W{i} b{i}`` (and ``gamma{i} beta{i}``): the layers' own arrays (see :class:`LiveParams`)."""
-        return self._params
-
-    @params.setter
-    def params(self, new: Any) -> None:
-        self._params.replace_all(new)
 
     def config(self) -> dict[str, Any]:
         """The constructor's settings (JSON-able), saved with the parameters: ``type(net)(**config)`` rebuilds it."""
@@ -407,14 +412,6 @@ class MultiLayerNetExtend:
                 i = name.removeprefix("BatchNorm")
                 stats[f"running_mean{i}"], stats[f"running_var{i}"] = layer.running_mean, layer.running_var
         return stats
-
-    def save_params(self, file_name: str | os.PathLike[str]) -> None:
-        """Write ``params``, the running statistics, the format version and :meth:`config` to an ``.npz`` file."""
-        save_params(self.params, file_name, buffers=self.buffers(), config=self.config(), kind=type(self).__name__)
-
-    def load_params(self, file_name: str | os.PathLike[str]) -> None:
-        """Copy what :meth:`save_params` wrote into the live arrays (checked by ``serialization.load_params``)."""
-        load_params(self.params, file_name, buffers=self.buffers(), config=self.config(), kind=type(self).__name__)
 
 
 class MultiLayerNet(MultiLayerNetExtend):
