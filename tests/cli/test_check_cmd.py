@@ -117,10 +117,10 @@ def test_hanging_and_crashing_code_cannot_take_the_checker_down(
 ) -> None:
     path = tmp_path / "my_layers.py"
     path.write_text(HOSTILE_FILE)
-    assert main(["check", str(path), "--timeout", "10"]) == 1
+    assert main(["check", str(path), "--timeout", "5"]) == 1
     out = capsys.readouterr().out
     rows = table_rows(out)
-    assert rows["Relu"][1] == "raised" and "timed out after 10 s" in " ".join(rows["Relu"])
+    assert rows["Relu"][1] == "raised" and "timed out after 5 s" in " ".join(rows["Relu"])
     assert rows["Sigmoid"][1] == "raised" and "exited with status 3" in " ".join(rows["Sigmoid"])
     assert rows["AddLayer"][:2] == ["my_layers.py", "match"]
     assert rows["Affine"][1:3] == ["not", "found"]
