@@ -52,7 +52,7 @@ class Relu:
     def forward(self, x: np.ndarray) -> np.ndarray:
         x = real_array(x, "Relu input x")
         self.mask = x <= 0
-        return np.where(self.mask, np.zeros((), dtype=x.dtype), x)
+        return np.maximum(x, np.zeros((), dtype=x.dtype))  # = where(mask, 0, x); NaN stays NaN
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         assert self.mask is not None, "Relu.backward called before forward"
