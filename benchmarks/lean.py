@@ -9,13 +9,12 @@ recorded loss), and accuracies from chunked forward passes. ``npnet``'s loop is 
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from npnet.functions import CROSS_ENTROPY_DELTA
-from npnet.train import EVAL_CHUNK
+from npnet.train import EVAL_CHUNK, iterations_per_epoch
 
 
 @dataclass
@@ -89,7 +88,7 @@ def lean_training(
     """
     dtype = params["W1"].dtype
     x_train, x_test = x_train.astype(dtype, copy=False), x_test.astype(dtype, copy=False)
-    iter_per_epoch = max(math.ceil(len(x_train) / schedule.shape[1]), 1)
+    iter_per_epoch = iterations_per_epoch(len(x_train), schedule.shape[1])
     history = LeanHistory()
     for i, batch in enumerate(schedule):
         history.losses.append(lean_step(params, x_train[batch], t_train[batch], learning_rate))

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from npnet._validate import positive_int
 from npnet.rng import as_generator
 from oracle.function_check import FUNCTIONS, run_function_check
 from oracle.layer_check import LAYER_PARAMS, cast_layer, run_layer_check
@@ -151,8 +152,7 @@ def check_optimizer(
     Momentum Nesterov AdaGrad RMSprop Adam``) for ``steps`` steps of random gradients; compare every parameter
     after every step. Hyperparameters are read by the book's names (``lr momentum decay_rate beta1 beta2``)."""
     like = _known(like, OPTIMIZER_LIKES, "optimizers")
-    if not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"steps must be a positive int, got {steps!r}")
+    steps = positive_int(steps, "steps")
     report = Report(f"{type(optimizer).__name__} as {like}", like)
     gen = as_generator(rng)
 
