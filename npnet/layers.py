@@ -182,7 +182,8 @@ class SoftmaxWithLoss:
         batch_size = self.y.shape[0]
         dx = self.y.copy()
         dx[np.arange(batch_size), self.labels] -= 1
-        return dx * (dout / batch_size)
+        dx *= dout / batch_size  # in place: dx is already our own copy
+        return dx
 
 
 class Dropout:

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from benchmarks.lean import lean_training
+from benchmarks.training import in_dtype, round_order
 from npnet.nets import TwoLayerNet
 from npnet.train import minibatch_schedule, train_network
 
@@ -26,3 +27,22 @@ def test_lean_floor_is_npnet_bit_for_bit(dtype: type, mnist: tuple) -> None:
     assert lean.reports == [(r.iteration, r.train_acc, r.test_acc) for r in history.reports]
     for key, value in net.params.items():
         np.testing.assert_array_equal(params[key], value, err_msg=key)
+
+
+def test_every_contestant_runs_once_in_every_place() -> None:
+    names = ["npnet", "lean", "torch cpu"]
+    rounds = [round_order(["float32", "float64"], names, r) for r in range(len(names))]
+    for dtype in ("float32", "float64"):
+        places = [[name for d, name in order if d == dtype] for order in rounds]
+        for place in range(len(names)):
+            assert sorted(order[place] for order in places) == sorted(names), (dtype, place, places)
+    assert [order[0][0] for order in rounds] == ["float32", "float64", "float32"]
+    assert all(sorted(order) == sorted((d, n) for d in ("float32", "float64") for n in names) for order in rounds)
+
+
+def test_the_data_are_cast_before_the_clock() -> None:
+    x = np.zeros((3, 784), dtype=np.float32)
+    t = np.arange(3)
+    cast = in_dtype((x, t, x[:2], t[:2]), np.float64)
+    assert [a.dtype for a in cast] == [np.float64, t.dtype, np.float64, t.dtype]
+    assert in_dtype((x, t, x, t), np.float32)[0] is x  # nothing copied where the dtype already fits
