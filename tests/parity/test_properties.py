@@ -20,6 +20,7 @@ import npnet.layers as nl
 import oracle.functions as of
 import oracle.layers as ol
 from npnet.gradient import numerical_gradient
+from oracle.convert import to_torch
 from oracle.gradient import autograd_gradient
 from tests.compare import assert_close
 from tests.protocol import check_forward_backward
@@ -146,7 +147,7 @@ def test_numerical_gradient_against_autograd(n: int, d: int, seed: int) -> None:
         return float(np.sum(w * nf.sigmoid(v @ a)))
 
     def f_torch(v: torch.Tensor) -> torch.Tensor:
-        return torch.sum(torch.from_numpy(w) * torch.sigmoid(v @ torch.from_numpy(a)))
+        return torch.sum(to_torch(w) * torch.sigmoid(v @ to_torch(a)))  # on the twins' device, as v is
 
     assert_close(
         numerical_gradient(f_numpy, x.copy()), autograd_gradient(f_torch, x), "numerical vs autograd", "numerical"
