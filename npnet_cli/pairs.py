@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,15 +64,44 @@ class Pair:
         return max(max_gap(getattr(self.trainer, name), getattr(self.twin, name)) for name in histories)
 
     def weight_gap(self) -> float:
-        """``max |W_npnet - W_torch|`` over every parameter now; NaN without a twin."""
+        """``max |W_npnet - W_torch|`` now, over every parameter the training loss depends on (not
+        :func:`batchnorm_fed_biases`); NaN without a twin."""
         if self.twin is None:
             return math.nan
-        return params_gap(self.trainer.network.params, self.twin.network.params)
+        network = self.trainer.network
+        return params_gap(network.params, self.twin.network.params, leave_out=batchnorm_fed_biases(network))
+
+    def batchnorm_fed_gap(self) -> float:
+        """``max |b_npnet - b_torch|`` over the :func:`batchnorm_fed_biases` alone; NaN without a twin or without
+        such biases."""
+        inert = batchnorm_fed_biases(self.trainer.network)
+        if self.twin is None or not inert:
+            return math.nan
+        params = self.trainer.network.params
+        return params_gap(params, self.twin.network.params, leave_out=[k for k in params if k not in inert])
 
 
-def params_gap(ours: dict[str, np.ndarray], theirs: dict[str, np.ndarray]) -> float:
-    """``max |ours[k] - theirs[k]|`` over every key, computed in float64."""
-    return max(float(np.max(np.abs(ours[k].astype(np.float64) - theirs[k].astype(np.float64)))) for k in ours)
+def batchnorm_fed_biases(network: Any) -> list[str]:
+    """The keys of the biases that feed a batch norm layer: ``b1 .. b{L-1}`` of a net with ``use_batchnorm``.
+
+    In training, batch norm subtracts the batch mean, and each such bias with it, so the training loss does not
+    depend on them: their exact gradient is 0, and what backprop gives is round-off. AdaGrad, RMSprop and Adam divide
+    that by its own size and turn it into steps of about the learning rate, so in float32 these biases wander apart on
+    the two sides (and between float32 and float64) without changing the training outputs; at test time batch norm
+    subtracts its running mean instead, which follows them. Weight gaps are measured without them.
+    """
+    if not getattr(network, "use_batchnorm", False):
+        return []
+    return [f"b{i}" for i in range(1, network.hidden_layer_num + 1)]
+
+
+def params_gap(ours: dict[str, np.ndarray], theirs: dict[str, np.ndarray], leave_out: Sequence[str] = ()) -> float:
+    """``max |ours[k] - theirs[k]|`` over every key not in ``leave_out``, computed in float64."""
+    return max(
+        float(np.max(np.abs(ours[k].astype(np.float64) - theirs[k].astype(np.float64))))
+        for k in ours
+        if k not in leave_out
+    )
 
 
 def make_pair(label: str, args: argparse.Namespace, network: Any, data: Data, **trainer_kwargs: Any) -> Pair:

@@ -17,7 +17,7 @@ from npnet.train import Trainer
 from npnet_cli import interrupt
 from npnet_cli.experiments import common
 from npnet_cli.outputs import write_atomically
-from npnet_cli.pairs import Pair
+from npnet_cli.pairs import Pair, batchnorm_fed_biases
 
 
 def summary(pair: Pair, gaps: Any, seconds: float) -> str:
@@ -27,12 +27,33 @@ def summary(pair: Pair, gaps: Any, seconds: float) -> str:
         text += f", torch twin {pair.twin.final_test_acc:.4f}"
     text += f" ({seconds:.1f} s)"
     if pair.twin is not None and gaps.reference:
+        text += "\n" + float32_verdict(gaps.twin[-1], gaps.reference[-1])
+    inert = batchnorm_fed_biases(pair.trainer.network)
+    if pair.twin is not None and inert:
         text += (
-            f"\nweight gap npnet vs torch (float32): {gaps.twin[-1]:.2e}; npnet float32 vs npnet float64 on the same "
-            f"batches: {gaps.reference[-1]:.2e}.\nBoth are float32 round-off, amplified by training (chaotic growth, "
-            "see docs/cli.md): a twin gap no larger than the float32-vs-float64 drift is as close as float32 gets."
+            f"\n{', '.join(inert)} feed batch norm, which subtracts them again (with the batch mean in training, the "
+            "running mean that follows it in testing): their gradient is round-off, so they are left out of the weight "
+            f"gaps (npnet and torch hold them {pair.batchnorm_fed_gap():.2e} apart)."
         )
     return text
+
+
+def float32_verdict(twin_gap: float, drift: float) -> str:
+    """The last float32 twin gap set against the float32-vs-float64 drift of npnet itself, and what it means."""
+    text = (
+        f"weight gap npnet vs torch (float32): {twin_gap:.2e}; npnet float32 vs npnet float64 on the same batches: "
+        f"{drift:.2e}.\n"
+    )
+    if twin_gap <= drift:
+        return text + (
+            "The twin gap is within the drift of float32 arithmetic itself, amplified by training (chaotic growth, "
+            "see docs/cli.md): as close as float32 gets."
+        )
+    times = f" ({twin_gap / drift:.3g}x)" if drift > 0 and math.isfinite(twin_gap / drift) else ""
+    return text + (
+        f"The twin gap is larger than the drift of float32 arithmetic itself{times}. Chaotic growth can do that (see "
+        "docs/cli.md); a float64 run (the default dtype), where the twins agree to round-off, tells it from a slip."
+    )
 
 
 def write_all(args: argparse.Namespace, pair: Pair, gaps: Any) -> None:
