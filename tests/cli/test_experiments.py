@@ -24,7 +24,7 @@ TINY = {
     "optimizers": ["--iters", "12", "--print-every", "4"],
     "weight-init": ["--iters", "12", "--print-every", "4"],
     "batch-norm": ["--scales", "2", "--epochs", "2", "--train-size", "200"],
-    "overfit": ["--epochs", "3", "--print-every", "1"],
+    "overfit": ["--epochs", "2", "--print-every", "1"],
     "hyperparam": ["--trials", "3", "--epochs", "2", "--best", "2", "--jobs", "1"],
 }
 
