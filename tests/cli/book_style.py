@@ -1,10 +1,10 @@
 """A reader's ``common/`` folder in the book's interface, written for these tests (not the book's code), and slips
 to plant in it.
 
-``write_common(folder, slip)`` writes ``functions.py``, ``gradient.py``, ``layers.py``, ``optimizer.py``,
+``write_common(folder, *slips)`` writes ``functions.py``, ``gradient.py``, ``layers.py``, ``optimizer.py``,
 ``two_layer_net.py`` and ``multi_layer_net.py`` under ``folder`` (a package named by the folder), importing one
-another as the book's files do (``from common.layers import ...``). ``slip`` names one entry of :data:`SLIPS`: a
-line of the clean code and its wrong twin.
+another as the book's files do (``from common.layers import ...``). Each of ``slips`` names one entry of
+:data:`SLIPS`: a line of the clean code and its wrong twin.
 """
 
 from __future__ import annotations
@@ -338,11 +338,11 @@ SLIPS = {
 }
 
 
-def write_common(folder: Path, slip: str | None = None) -> Path:
-    """Write the book-style package into ``folder`` (created), with the slip ``slip`` planted; return ``folder``."""
+def write_common(folder: Path, *slips: str) -> Path:
+    """Write the book-style package into ``folder`` (created), with each of ``slips`` planted; return ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
     sources = dict(FILES)
-    if slip is not None:
+    for slip in slips:
         file_name, clean, wrong = SLIPS[slip]
         assert sources[file_name].count(clean) == 1, f"slip {slip!r}: {clean!r} not found once in {file_name}"
         sources[file_name] = sources[file_name].replace(clean, wrong)

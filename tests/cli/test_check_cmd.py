@@ -42,23 +42,37 @@ def test_clean_folder_matches_everywhere(tmp_path: Path, capsys: pytest.CaptureF
     assert "the book's delta" in saved["cross_entropy_error"]["convention"]
 
 
-@pytest.mark.parametrize(
-    ("slip", "component", "named"),
-    [
-        ("affine-db-averaged", "Affine", "off by the batch size"),
-        ("sigmoid-ignores-dout", "Sigmoid", "backward ignores dout"),
-    ],
-)
-def test_planted_slip_is_a_named_mismatch(
-    slip: str, component: str, named: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+#: Two slips planted in one folder, in different components: each component's row must name its own slip.
+PLANTED = {
+    "Affine": ("affine-db-averaged", "off by the batch size"),
+    "Sigmoid": ("sigmoid-ignores-dout", "backward ignores dout"),
+}
+#: An optimizer.py that does not compile: every optimizer it should define raises (not found would hide the error).
+BROKEN_OPTIMIZER = "class SGD:\n    def update(self, params, grads)\n        pass\n"
+OPTIMIZERS = {t.name for t in TARGETS if t.home == "optimizer.py"}
+
+
+def test_planted_slips_and_a_broken_file_are_each_named_in_their_own_row(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    folder = write_common(tmp_path / "student7", slip)  # not called common: imported under its own name too
+    """One run (one child process) over a folder with two planted slips and a file that fails to import: each
+    failing component gets its own row and verdict, and every other component is still checked and matches."""
+    # not called common: imported under its own name too
+    folder = write_common(tmp_path / "student7", *(slip for slip, _ in PLANTED.values()))
+    (folder / "optimizer.py").write_text(BROKEN_OPTIMIZER)
     assert main(["check", str(folder)]) == 1
     out = capsys.readouterr().out
-    line = next(line for line in out.splitlines() if line.startswith(component + " "))
-    assert "MISMATCH" in line and named in line
-    assert f"fail: {component}" in out or f", {component}" in out
-    assert table_rows(out)["MulLayer"][1] == "match"  # the rest is still checked
+    for component, (_, named) in PLANTED.items():
+        line = next(line for line in out.splitlines() if line.startswith(component + " "))
+        assert "MISMATCH" in line and named in line, line
+    rows = table_rows(out)
+    for name in OPTIMIZERS:
+        assert rows[name][:2] == ["optimizer.py", "raised"] and "SyntaxError" in " ".join(rows[name]), rows[name]
+    failing = {name.strip() for name in out.splitlines()[-1].split(" fail: ")[1].split(",")}
+    # and the reader's TwoLayerNet, built of the slipped Affine layers (its Relu and SoftmaxWithLoss are sound)
+    assert failing == set(PLANTED) | OPTIMIZERS | {"TwoLayerNet"}
+    for name in DEFINED - failing:
+        assert rows[name][1] == "match", f"{name}: {rows[name]}"  # the rest is still checked
 
 
 def test_unimportable_path_exits_2_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -71,24 +85,20 @@ def test_unimportable_path_exits_2_with_one_line(tmp_path: Path, capsys: pytest.
     assert len(lines) == 1 and "No module named 'numpy_that_is_not_there'" in lines[0]
 
 
-def test_a_file_that_fails_to_import_makes_its_names_raise(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    folder = write_common(tmp_path / "common")
-    (folder / "optimizer.py").write_text("class SGD:\n    def update(self, params, grads)\n        pass\n")
-    assert main(["check", str(folder)]) == 1
-    rows = table_rows(capsys.readouterr().out)
-    assert rows["SGD"][:2] == ["optimizer.py", "raised"] and "SyntaxError" in " ".join(rows["SGD"])
-    assert rows["Relu"][1] == "match"
-
-
 HOSTILE_FILE = """
 import os
+import time
+
 import numpy as np
 
 
 class Relu:
     def forward(self, x):
-        while True:
-            pass
+        while True:  # swallows whatever is raised to stop it: only killing its process ends it
+            try:
+                time.sleep(60)
+            except BaseException:
+                pass
 
     def backward(self, dout):
         return dout
@@ -112,15 +122,21 @@ class AddLayer:
 """
 
 
+#: Seconds per component in the hostile run. The limit covers the import of the user's file and each check, not
+#: the child's start (torch is imported before it). The slowest check under it here is AddLayer's, whose first
+#: torch.autograd.grad imports sympy: 0.3 s on the idle 2-core machine, 1.3 s with six busy processes beside it.
+HANG_LIMIT = 3
+
+
 def test_hanging_and_crashing_code_cannot_take_the_checker_down(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "my_layers.py"
     path.write_text(HOSTILE_FILE)
-    assert main(["check", str(path), "--timeout", "5"]) == 1
+    assert main(["check", str(path), "--timeout", str(HANG_LIMIT)]) == 1
     out = capsys.readouterr().out
     rows = table_rows(out)
-    assert rows["Relu"][1] == "raised" and "timed out after 5 s" in " ".join(rows["Relu"])
+    assert rows["Relu"][1] == "raised" and f"timed out after {HANG_LIMIT} s" in " ".join(rows["Relu"])
     assert rows["Sigmoid"][1] == "raised" and "exited with status 3" in " ".join(rows["Sigmoid"])
     assert rows["AddLayer"][:2] == ["my_layers.py", "match"]
     assert rows["Affine"][1:3] == ["not", "found"]

@@ -31,7 +31,8 @@ def test_book_formats() -> None:
     assert t.shape == (60000, 10) and np.all(t.sum(axis=1) == 1)
     assert np.argmax(t[:10], axis=1).tolist() == FIRST_TRAIN_LABELS
     (xn, _), _ = load_mnist()
-    np.testing.assert_array_equal(xn, x.reshape(60000, 784).astype(np.float32) / np.float32(255))
+    # np.array_equal, not np.testing.assert_array_equal: the same verdict on 47 million pixels, 20x faster
+    assert np.array_equal(xn, x.reshape(60000, 784).astype(np.float32) / np.float32(255))
 
 
 def test_returned_arrays_are_independent() -> None:
@@ -78,7 +79,7 @@ def test_corrupt_data_fails_the_checksum(tmp_path: Path) -> None:
     path = tmp_path / "t10k-images-idx3-ubyte.gz"
     data = bytearray(gzip.decompress(path.read_bytes()))
     data[5000] ^= 0xFF  # one flipped pixel: still a well-formed IDX file
-    path.write_bytes(gzip.compress(bytes(data)))
+    path.write_bytes(gzip.compress(bytes(data), compresslevel=1))  # the fastest level: the same bytes inside
     with pytest.raises(MnistFileError, match=r"t10k-images-idx3-ubyte\.gz: SHA-256"):
         load_mnist(data_dir=tmp_path)
 
