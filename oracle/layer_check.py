@@ -91,6 +91,8 @@ def forward_backward(
     grads = _tuple(layer.backward(dout))
     twin_dout = float(dout_copy) if dout_copy.ndim == 0 else dout_copy.copy()
     twin_grads = _tuple(twin.backward(twin_dout))
+    # kept now: a diagnosis below may run backward again, and make_twin may hand back this very twin
+    twin_params = [_snapshot(getattr(twin, attr)) for attr in param_grads]
     ignoring = _lazy_ignoring_dout(make_twin, originals, kw, param_grads)
     for i, (g, tg) in enumerate(zip(grads, twin_grads, strict=False)):
         alternatives = [(dx.IGNORES_DOUT, lambda i=i: ignoring()[i])]
@@ -99,11 +101,22 @@ def forward_backward(
         case.report.warnings.append(f"backward returned {len(grads)} gradients, the reference {len(twin_grads)}")
     for k, attr in enumerate(param_grads, start=len(twin_grads)):
         alternatives = [(dx.IGNORES_DOUT, lambda k=k: ignoring()[k])]
-        case.check(attr, getattr(layer, attr, None), getattr(twin, attr), "grad", _with(case.evidence, alternatives))
+        case.check(
+            attr,
+            getattr(layer, attr, None),
+            twin_params[k - len(twin_grads)],
+            "grad",
+            _with(case.evidence, alternatives),
+        )
     for i, (x, original) in enumerate(zip(inputs, originals, strict=True)):
         case.note_writes(f"input {i}", original, x)
     case.note_writes("dout", dout_copy, dout)
     return twin
+
+
+def _snapshot(value: Any) -> Any:
+    """A copy of an array (``None`` and scalars as they are)."""
+    return np.array(value, copy=True) if isinstance(value, np.ndarray) else value
 
 
 def _with(evidence: dx.Evidence, alternatives: Sequence[tuple[str, Callable[..., Any]]]) -> dx.Evidence:

@@ -90,6 +90,14 @@ def test_softmax_with_loss(n: int, c: int, dtype: Any, scale: float, seed: int, 
     assert_close(ours.backward(1.0), twin.backward(1.0), "SoftmaxWithLoss backward", "grad")
 
 
+def spread_batch(gen: np.random.Generator, n: int, d: int, dtype: Any) -> np.ndarray:
+    """``(n, d)`` samples whose every feature has mean 1 and a spread between 1 and 2: normal draws standardized per
+    column, times a drawn spread, plus 1; so ``|x| / std`` stays below ``1 + sqrt(n - 1)``."""
+    z = gen.standard_normal((n, d))
+    z = (z - z.mean(axis=0)) / z.std(axis=0)
+    return (1 + gen.uniform(1, 2, d) * z).astype(dtype)
+
+
 @given(
     n=st.integers(2, 64),
     d=widths,
@@ -101,10 +109,15 @@ def test_softmax_with_loss(n: int, c: int, dtype: Any, scale: float, seed: int, 
 def test_batch_normalization(n: int, d: int, dtype: Any, seed: int, convention: str, train: bool) -> None:
     """Training mode from 2 samples (1 is refused, as torch does), test mode after the running statistics settled.
 
-    Two samples in float32 training are left out: there every normalized value is exactly +-1, the exact ``dx`` is
-    0, and both sides return float32 round-off of ``gamma / std``, which no value tolerance describes (float64
-    covers n = 2). Test mode first runs 30 training batches of the same distribution, so the running statistics
-    match the data and the normalized values are of order one, the tolerance table's premise.
+    The tolerance table's premise is normalized values of order one, computed without losing most digits. In
+    training, batch norm divides by the batch's own spread: where a feature's samples nearly coincide, ``x - mean``
+    cancels most of their digits and ``dx`` carries round-off amplified by ``|x| / std`` (seen: a spread of 0.0068
+    among values near 2 put the two sides 1.5e-12 apart in float64, and a spread of 0.06 put them 7.8e-5 apart in
+    float32). So training batches are drawn with every feature's spread of the order of its values
+    (:func:`spread_batch`). Two samples in float32 training are left out: there every normalized value is exactly
+    +-1, the exact ``dx`` is 0, and both sides return float32 round-off of ``gamma / std``, which no value tolerance
+    describes (float64 covers n = 2). Test mode first runs 30 training batches of the same distribution, so the
+    running statistics match the data.
     """
     assume(not (train and n == 2 and dtype is np.float32))
     gamma = (1 + 0.5 * data(seed, (d,), np.float64)).astype(dtype)
@@ -113,7 +126,7 @@ def test_batch_normalization(n: int, d: int, dtype: Any, seed: int, convention: 
     if not train:
         for _ in range(30):
             layer.forward((2 * gen.standard_normal((n, d)) + 1).astype(dtype), train_flg=True)
-    x = (2 * gen.standard_normal((n, d)) + 1).astype(dtype)
+    x = spread_batch(gen, n, d, dtype) if train else (2 * gen.standard_normal((n, d)) + 1).astype(dtype)
     twin = ol.BatchNormalization.from_npnet(layer)
     check_forward_backward(
         layer, twin, [x], gen, "BatchNormalization", ["dgamma", "dbeta"], forward_kwargs={"train_flg": train}

@@ -396,3 +396,24 @@ def test_unknown_names_are_refused_with_the_choices() -> None:
         check_layer(us.Relu(), "Relu", dtypes=("int32",))
     with pytest.raises(TypeError, match="needs the book's attributes forward, backward, W, b; Relu has no W, b"):
         check_layer(us.Relu(), "Affine")
+
+
+def test_a_diagnosis_rerun_on_the_same_twin_leaves_the_parameter_gradients_compared_alone() -> None:
+    """A slip in ``dx`` alone makes the checker try its diagnoses, which run the twin's backward again; a caller
+    whose factory hands back one and the same twin must still see ``dW`` and ``db`` compared with the gradients of
+    the first backward (they match here), not with whatever the diagnosis left on the twin."""
+    from npnet.layers import Affine
+    from oracle.layer_check import Case, forward_backward
+    from oracle.layers import Affine as TwinAffine
+
+    class AffineWithScaledDx(Affine):
+        def backward(self, dout: np.ndarray) -> np.ndarray:
+            return 1.001 * super().backward(dout)
+
+    gen = np.random.default_rng(0)
+    layer = AffineWithScaledDx(gen.standard_normal((4, 3)), gen.standard_normal(3))
+    twin = TwinAffine.from_npnet(layer)
+    report = Report("Affine", "AffineWithScaledDx")
+    forward_backward(Case(report, "", None), layer, lambda: twin, [gen.standard_normal((5, 4))], gen, ["dW", "db"])
+    verdicts = {c.quantity: c.passed for c in report.comparisons}
+    assert verdicts == {"forward": True, "d(input 0)": False, "dW": True, "db": True}, report
