@@ -63,7 +63,12 @@ def register(commands: Any) -> None:
     p.add_argument("path", nargs="?", type=Path, help="a folder laid out like the book's common/, or a .py file")
     p.add_argument("--json", type=Path, default=None, metavar="FILE", help="also write the table as JSON")
     p.add_argument("--list", action="store_true", help="print the names looked for and exit")
-    p.add_argument("--timeout", type=argtypes.positive_float, default=60.0, help="seconds per component (default 60)")
+    p.add_argument(
+        "--timeout",
+        type=argtypes.positive_float,
+        default=60.0,
+        help="seconds per component (default 60; the first optimizer also pays torch's one-time import, about 1 s)",
+    )
     p.add_argument("--seed", type=int, default=0, help="seed of the drawn inputs and weights (default 0)")
     p.set_defaults(run=run)
 
