@@ -190,6 +190,20 @@ def print_table(rows: list[Row]) -> None:
             print(f"{'':<20} warning: {warning}")
 
 
+def warm_up_twin_device() -> None:
+    """Create the twins' device context in the child before any component's limit starts: on a GPU
+    (``$NPNET_ORACLE_DEVICE=cuda``) the first tensor takes a second or more, which a short ``--timeout`` would
+    otherwise charge to the first component. A device torch refuses is left for the components to report."""
+    import torch
+
+    from oracle.convert import default_device
+
+    try:
+        torch.zeros(1, device=default_device())
+    except (ValueError, RuntimeError):
+        pass
+
+
 def run(args: argparse.Namespace) -> int:
     if args.list:
         print_list()
@@ -205,7 +219,14 @@ def run(args: argparse.Namespace) -> int:
     rows: list[Row] = []
     try:
         outcomes = run_isolated(
-            import_user_code, check_one, names, (str(path),), args.timeout, (str(path), args.seed), PRELOAD
+            import_user_code,
+            check_one,
+            names,
+            (str(path),),
+            args.timeout,
+            (str(path), args.seed),
+            PRELOAD,
+            warm_up_twin_device,
         )
         for outcome in outcomes:
             if outcome.error is not None:

@@ -54,9 +54,10 @@ def child_main(
     job_args: tuple[Any, ...],
     log_path: str,
     preload: Sequence[str] = (),
+    warmup: Callable[[], Any] | None = None,
 ) -> None:
-    """The child's side: silence stdout/stderr into the log, import ``preload``, set up, then run and report each
-    job in turn."""
+    """The child's side: silence stdout/stderr into the log, import ``preload``, run ``warmup``, set up, then run
+    and report each job in turn."""
     log = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
     os.dup2(log, 1)
     os.dup2(log, 2)
@@ -66,6 +67,8 @@ def child_main(
             reconfigure(line_buffering=True)
     for module in preload:
         importlib.import_module(module)
+    if warmup is not None:
+        warmup()
     conn.send(("preloaded", None))
     try:
         setup(*setup_args)
@@ -99,12 +102,14 @@ def run_isolated(
     limit: float = 30.0,
     job_args: tuple[Any, ...] = (),
     preload: Sequence[str] = (),
+    warmup: Callable[[], Any] | None = None,
 ) -> Iterator[Outcome]:
     """Yield one :class:`Outcome` per name, in order, each job run in a child process under ``limit`` seconds.
 
-    ``setup`` and ``job`` must be importable module-level functions (the child is a fresh interpreter). The
-    modules named in ``preload`` (heavy imports of the checker's own, such as torch) are imported first, under
-    :data:`PRELOAD_LIMIT` rather than ``limit``.
+    ``setup``, ``job`` and ``warmup`` must be importable module-level functions (the child is a fresh interpreter).
+    The modules named in ``preload`` (heavy imports of the checker's own, such as torch) are imported first, then
+    ``warmup()`` runs (the checker's own one-time costs, such as a GPU context), both under :data:`PRELOAD_LIMIT`
+    rather than ``limit``.
     Raises :class:`SetupFailed` when ``setup`` fails in the first child.
     """
     context = multiprocessing.get_context("spawn")
@@ -115,7 +120,7 @@ def run_isolated(
             receiver, sender = context.Pipe(duplex=False)
             process = context.Process(
                 target=child_main,
-                args=(sender, setup, job, remaining, setup_args, job_args, log_path, preload),
+                args=(sender, setup, job, remaining, setup_args, job_args, log_path, preload, warmup),
                 daemon=True,
             )
             process.start()
