@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,12 +64,10 @@ class Pair:
         return max(max_gap(getattr(self.trainer, name), getattr(self.twin, name)) for name in histories)
 
     def weight_gap(self) -> float:
-        """``max |W_npnet - W_torch|`` now, over every parameter the training loss depends on (not
-        :func:`batchnorm_fed_biases`); NaN without a twin."""
+        """:func:`weights_gap` between npnet and its twin now; NaN without a twin."""
         if self.twin is None:
             return math.nan
-        network = self.trainer.network
-        return params_gap(network.params, self.twin.network.params, leave_out=batchnorm_fed_biases(network))
+        return weights_gap(self.trainer.network, self.twin.network.params)
 
     def batchnorm_fed_gap(self) -> float:
         """``max |b_npnet - b_torch|`` over the :func:`batchnorm_fed_biases` alone; NaN without a twin or without
@@ -77,8 +75,7 @@ class Pair:
         inert = batchnorm_fed_biases(self.trainer.network)
         if self.twin is None or not inert:
             return math.nan
-        params = self.trainer.network.params
-        return params_gap(params, self.twin.network.params, leave_out=[k for k in params if k not in inert])
+        return params_gap(self.trainer.network.params, self.twin.network.params, inert)
 
 
 def batchnorm_fed_biases(network: Any) -> list[str]:
@@ -95,12 +92,18 @@ def batchnorm_fed_biases(network: Any) -> list[str]:
     return [f"b{i}" for i in range(1, network.hidden_layer_num + 1)]
 
 
-def params_gap(ours: dict[str, np.ndarray], theirs: dict[str, np.ndarray], leave_out: Sequence[str] = ()) -> float:
-    """``max |ours[k] - theirs[k]|`` over every key not in ``leave_out``, computed in float64."""
+def weights_gap(network: Any, theirs: dict[str, np.ndarray]) -> float:
+    """:func:`params_gap` of ``network``'s parameters against ``theirs`` over every parameter the training loss
+    depends on: all but the :func:`batchnorm_fed_biases`."""
+    inert = batchnorm_fed_biases(network)
+    return params_gap(network.params, theirs, [key for key in network.params if key not in inert])
+
+
+def params_gap(ours: dict[str, np.ndarray], theirs: dict[str, np.ndarray], keys: Iterable[str] | None = None) -> float:
+    """``max |ours[k] - theirs[k]|`` over ``keys`` (every key of ``ours`` if ``None``), computed in float64."""
     return max(
         float(np.max(np.abs(ours[k].astype(np.float64) - theirs[k].astype(np.float64))))
-        for k in ours
-        if k not in leave_out
+        for k in (ours if keys is None else keys)
     )
 
 

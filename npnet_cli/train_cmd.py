@@ -26,7 +26,7 @@ from npnet_cli import argtypes, data, interrupt, netspec, train_outputs
 from npnet_cli.console import Progress
 from npnet_cli.devices import twin_device
 from npnet_cli.outputs import output_file
-from npnet_cli.pairs import Pair, batchnorm_fed_biases, make_pair, params_gap
+from npnet_cli.pairs import Pair, make_pair, weights_gap
 
 HEADER = (
     f"{'epoch':>5} {'iter':>6} | {'npnet train':>11} {'test':>7} | {'torch train':>11} {'test':>7} | "
@@ -158,9 +158,7 @@ def train(pair: Pair, reference: Trainer | None, steps: int, progress: Progress)
             gaps.iterations.append(i)
             gaps.twin.append(pair.weight_gap())
             if reference is not None:
-                network = pair.trainer.network
-                leave_out = batchnorm_fed_biases(network)
-                gaps.reference.append(params_gap(network.params, reference.network.params, leave_out=leave_out))
+                gaps.reference.append(weights_gap(pair.trainer.network, reference.network.params))
         if ours is not None:
             progress.line(row(ours, theirs, gaps))
         progress.update()
