@@ -11,10 +11,13 @@ from typing import Any
 import numpy as np
 import pytest
 
+from npnet.layers import Affine
 from npnet.testing import ParityError, Report, check_function, check_layer, check_net, check_optimizer
 from oracle import diagnoses as dx
 from oracle import optimizer_check as oc
 from oracle.function_check import FORWARD_DIFF, HALF_STEP
+from oracle.layer_check import Case, forward_backward
+from oracle.layers import Affine as TwinAffine
 from oracle.report import UNKNOWN_SLIP
 from tests.parity import user_style as us
 
@@ -402,9 +405,6 @@ def test_a_diagnosis_rerun_on_the_same_twin_leaves_the_parameter_gradients_compa
     """A slip in ``dx`` alone makes the checker try its diagnoses, which run the twin's backward again; a caller
     whose factory hands back one and the same twin must still see ``dW`` and ``db`` compared with the gradients of
     the first backward (they match here), not with whatever the diagnosis left on the twin."""
-    from npnet.layers import Affine
-    from oracle.layer_check import Case, forward_backward
-    from oracle.layers import Affine as TwinAffine
 
     class AffineWithScaledDx(Affine):
         def backward(self, dout: np.ndarray) -> np.ndarray:
